@@ -1,0 +1,109 @@
+# okd: build, install and test the fork-per-connection TCP daemon.
+# make | make run | make check | make install | make clean | make deps
+
+VERSION		= 0.1.0
+
+PREFIX		?= /usr/local
+SBINDIR		?= $(PREFIX)/sbin
+MANDIR		?= $(PREFIX)/share/man
+SYSCONFDIR	?= /etc
+LOCALSTATEDIR	?= /var
+RUNSTATEDIR	?= /run
+UNITDIR		?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+DESTDIR		?=
+
+CC		?= cc
+CFLAGS		?= -O2 -g
+LDFLAGS		?=
+
+# Recursive on purpose: pkg-config may only exist once `make deps` has run.
+PKG_CFLAGS	= $(shell pkg-config --cflags libbsd libsystemd 2>/dev/null)
+PKG_LIBS	= $(shell pkg-config --libs libbsd libsystemd 2>/dev/null)
+
+OKD_CPPFLAGS	= -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -Iinclude \
+		  -DOKD_VERSION='"$(VERSION)"' \
+		  -DOKD_CONF_PATH='"$(SYSCONFDIR)/okd/okd.conf"' \
+		  -DOKD_PIDFILE='"$(RUNSTATEDIR)/okd.pid"'
+OKD_CFLAGS	= -std=c11 -Wall -Wextra -Werror -fstack-protector-strong -fPIE
+OKD_LDFLAGS	= -pie -Wl,-z,relro,-z,now
+
+ifeq ($(SANITIZE),1)
+OKD_CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+OKD_LDFLAGS	+= -fsanitize=address,undefined
+endif
+
+# Build-time and test-time Debian packages; `make deps` installs what is missing.
+DEB_BUILD	= make gcc pkg-config libbsd-dev libsystemd-dev
+DEB_TEST	= libcmocka-dev mandoc netcat-openbsd socat telnet python3 procps
+
+B		= build
+SRCS		= $(wildcard src/*.c)
+OBJS		= $(SRCS:src/%.c=$(B)/%.o)
+
+all: $(B)/okd
+
+$(B)/okd: $(OBJS)
+	$(CC) $(OKD_CFLAGS) $(CFLAGS) $(OKD_LDFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS)
+
+$(B)/%.o: src/%.c $(wildcard include/*.h) | $(B)
+	$(CC) $(OKD_CPPFLAGS) $(PKG_CFLAGS) $(OKD_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B) $(B)/tests:
+	mkdir -p $@
+
+# Unit tests: one cmocka binary per module, linking that module and what it
+# needs; test_X_OBJS names the objects, test_X_WRAP the wrapped syscalls.
+UNIT_TESTS	= parse reply config session supervisor
+test_parse_OBJS		= parse.o
+test_reply_OBJS		= reply.o
+test_config_OBJS	= config.o parse.o log.o
+test_session_OBJS	= session.o reply.o log.o parse.o
+test_supervisor_OBJS	= supervisor.o children.o listener.o config.o parse.o \
+			  log.o notify.o session.o reply.o
+test_supervisor_WRAP	= fork accept4
+
+# Integration tests drive the real build/okd over loopback.
+INTEG_TESTS	= okd clients
+
+TEST_BINS	= $(UNIT_TESTS:%=$(B)/tests/test_%) $(INTEG_TESTS:%=$(B)/tests/integ_%)
+TESTLIB		= $(B)/tests/okdtest.o
+
+$(B)/tests/%.o: tests/unit/%.c | $(B)/tests
+	$(CC) $(OKD_CPPFLAGS) $(PKG_CFLAGS) $(OKD_CFLAGS) $(CFLAGS) -Itests/lib -c -o $@ $<
+$(B)/tests/%.o: tests/integ/%.c | $(B)/tests
+	$(CC) $(OKD_CPPFLAGS) $(PKG_CFLAGS) $(OKD_CFLAGS) $(CFLAGS) -Itests/lib -c -o $@ $<
+$(B)/tests/%.o: tests/lib/%.c tests/lib/%.h | $(B)/tests
+	$(CC) $(OKD_CPPFLAGS) $(PKG_CFLAGS) $(OKD_CFLAGS) $(CFLAGS) -Itests/lib -c -o $@ $<
+
+define unit_test
+$(B)/tests/test_$(1): $(B)/tests/test_$(1).o $$(addprefix $(B)/,$$(test_$(1)_OBJS))
+	$$(CC) $$(OKD_CFLAGS) $$(CFLAGS) $$(OKD_LDFLAGS) $$(LDFLAGS) -o $$@ $$^ \
+	    $$(foreach w,$$(test_$(1)_WRAP),-Wl,--wrap=$$(w)) $$(PKG_LIBS) -lcmocka
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_test,$(t))))
+
+$(B)/tests/integ_%: $(B)/tests/integ_%.o $(TESTLIB)
+	$(CC) $(OKD_CFLAGS) $(CFLAGS) $(OKD_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+
+deps:
+	@sh tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
+
+run: deps $(B)/okd
+	$(B)/okd -D -f conf/okd.conf -o 'log-target stderr'
+
+check: deps $(B)/okd $(TEST_BINS)
+	@sh tests/run.sh $(TEST_BINS)
+
+install: $(B)/okd
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/okd \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	install -m 755 $(B)/okd $(DESTDIR)$(SBINDIR)/okd
+	[ -e $(DESTDIR)$(SYSCONFDIR)/okd/okd.conf ] || \
+	    install -m 644 conf/okd.conf $(DESTDIR)$(SYSCONFDIR)/okd/okd.conf
+	install -m 644 man/okd.8 $(DESTDIR)$(MANDIR)/man8/okd.8
+	install -m 644 man/okd.conf.5 $(DESTDIR)$(MANDIR)/man5/okd.conf.5
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all deps run check install clean

@@ -1,0 +1,28 @@
+/* The supervisor's table of live children, keyed by pid, allocated once per capacity. */
+#ifndef CHILDREN_H
+#define CHILDREN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+struct child {
+	pid_t		pid;
+	struct timespec	start;
+};
+
+struct children {
+	struct child	*slot;		/* open addressing, pid 0 is empty */
+	size_t		 size;		/* power of two, at least twice cap */
+	size_t		 cap;
+	size_t		 count;
+};
+
+int		 children_init(struct children *, size_t);
+int		 children_resize(struct children *, size_t);
+int		 children_add(struct children *, const struct child *);
+int		 children_remove(struct children *, pid_t, struct child *);
+void		 children_kill(const struct children *, int);
+void		 children_free(struct children *);
+
+#endif

@@ -1,0 +1,51 @@
+/* The configuration: its parsed form, loading with overrides, and the effective-config printer. */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "parse.h"
+#include "reply.h"
+
+#define CONFIG_MAX_LISTEN	32
+#define CONFIG_MAX_ERRORS	100
+#define REPLY_MAX		256
+#define RECV_BUFFER_MAX		65536
+
+struct listen_conf {
+	struct sockaddr_storage	ss;
+	socklen_t		sslen;
+	char			text[ADDR_STRLEN];	/* as written */
+};
+
+/*
+ * Fixed-size on purpose: the supervisor holds one, and fork copies nothing
+ * the supervisor does not touch.
+ */
+struct config {
+	struct listen_conf	listen[CONFIG_MAX_LISTEN];
+	size_t			nlisten;
+	int			backlog;
+	int			max_children;
+	int64_t			idle_timeout_ms;
+	int64_t			send_timeout_ms;
+	int64_t			shutdown_grace_ms;
+	int64_t			recv_buffer;
+	unsigned char		reply[REPLY_MAX];
+	size_t			reply_len;
+	enum ack_mode		ack;
+	char			pidfile[PATH_MAX];
+	int			pidfile_set;	/* named in file or -o */
+	int			log_level;
+	int			log_target;	/* enum log_target */
+};
+
+int	config_load(struct config *, const char *, char *const *, size_t);
+int	config_parse(struct config *, FILE *, const char *, char *const *,
+	    size_t);
+void	config_print(FILE *, const struct config *);
+
+#endif

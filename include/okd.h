@@ -1,0 +1,44 @@
+/* okd: constants, exit codes and counters shared by the daemon's modules. */
+#ifndef OKD_H
+#define OKD_H
+
+#include <stdint.h>
+#include <sysexits.h>
+
+#ifndef __dead
+#define __dead __attribute__((__noreturn__))
+#endif
+
+/*
+ * Exit codes, documented in okd(8) EXIT STATUS.  1 is a runtime failure
+ * (fatal()); the rest come from sysexits.h.
+ */
+#define OKD_EXIT_OK		0
+#define OKD_EXIT_FAILURE	1
+#define OKD_EXIT_USAGE		EX_USAGE	/* 64: bad flag */
+#define OKD_EXIT_RUNNING	EX_UNAVAILABLE	/* 69: pidfile held */
+#define OKD_EXIT_OSERR		EX_OSERR	/* 71: listeners, detach */
+#define OKD_EXIT_CANTCREAT	EX_CANTCREAT	/* 73: pidfile not writable */
+#define OKD_EXIT_CONFIG		EX_CONFIG	/* 78: bad configuration */
+
+/* Why the supervisor turned a connection away without forking. */
+enum refuse_reason {
+	REFUSE_MAX_CHILDREN,
+	REFUSE_FORK,
+	REFUSE_NREASONS
+};
+
+/* Counters of the supervisor's life, reported by SIGUSR1 and the title. */
+struct counters {
+	uint64_t	accepted;	/* taken off a listener */
+	uint64_t	served;		/* children forked */
+	uint64_t	refused[REFUSE_NREASONS];
+	uint64_t	accept_errors;	/* EMFILE and friends */
+	uint64_t	signaled;	/* children killed by a signal */
+	uint64_t	failed;		/* children that exited non-zero */
+	uint64_t	reloads;
+};
+
+const char	*refuse_reason_name(enum refuse_reason);
+
+#endif

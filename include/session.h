@@ -1,0 +1,32 @@
+/* One client connection in a child: the recv/reply loop, its deadlines and its end. */
+#ifndef SESSION_H
+#define SESSION_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "config.h"
+
+enum session_end {
+	SESSION_EOF,
+	SESSION_TIMEOUT,
+	SESSION_RESET,
+	SESSION_ERROR,
+	SESSION_SHUTDOWN
+};
+
+struct session_stats {
+	uint64_t		in;
+	uint64_t		out;
+	uint64_t		reads;
+	uint64_t		replies;
+	enum session_end	end;
+	int			error;		/* errno behind SESSION_ERROR */
+};
+
+void		 session_run(int, const struct config *, struct session_stats *);
+int		 session_main(int, const struct sockaddr *, const struct config *);
+void		 session_stop(void);
+const char	*session_end_name(enum session_end);
+
+#endif
