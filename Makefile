@@ -107,3 +107,6 @@ clean:
 	rm -rf $(B)
 
 .PHONY: all deps run check install clean
+
+# The benchmark lives with its own rules.
+-include tests/bench/bench.mk
