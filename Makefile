@@ -57,7 +57,8 @@ UNIT_TESTS	= parse reply config session supervisor
 test_parse_OBJS		= parse.o
 test_reply_OBJS		= reply.o
 test_config_OBJS	= config.o parse.o log.o
-test_session_OBJS	= session.o reply.o log.o parse.o
+test_session_OBJS	= session.o reply.o log.o parse.o config.o
+test_session_WRAP	= send
 test_supervisor_OBJS	= supervisor.o children.o listener.o config.o parse.o \
 			  log.o notify.o session.o reply.o
 test_supervisor_WRAP	= fork accept4
@@ -78,7 +79,7 @@ $(B)/tests/%.o: tests/lib/%.c tests/lib/%.h | $(B)/tests
 define unit_test
 $(B)/tests/test_$(1): $(B)/tests/test_$(1).o $$(addprefix $(B)/,$$(test_$(1)_OBJS))
 	$$(CC) $$(OKD_CFLAGS) $$(CFLAGS) $$(OKD_LDFLAGS) $$(LDFLAGS) -o $$@ $$^ \
-	    $$(foreach w,$$(test_$(1)_WRAP),-Wl,--wrap=$$(w)) $$(PKG_LIBS) -lcmocka
+	    $$(foreach w,$$(test_$(1)_WRAP),-Wl,--wrap=$$(w)) $$(PKG_LIBS) -lcmocka -lpthread
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_test,$(t))))
 
