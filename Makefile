@@ -53,9 +53,10 @@ $(B) $(B)/tests:
 
 # Unit tests: one cmocka binary per module, linking that module and what it
 # needs; test_X_OBJS names the objects, test_X_WRAP the wrapped syscalls.
-UNIT_TESTS	= parse reply config session supervisor
+UNIT_TESTS	= parse reply config session supervisor proxy
 test_parse_OBJS		= parse.o
 test_reply_OBJS		= reply.o
+test_proxy_OBJS		= proxy.o
 test_config_OBJS	= config.o parse.o log.o
 test_session_OBJS	= session.o reply.o log.o parse.o config.o
 test_session_WRAP	= send
