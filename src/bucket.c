@@ -21,7 +21,7 @@ rate_set(struct rate *r, int64_t n, int64_t period_ms, int64_t burst,
 		*errstr = "rate period out of range (1ms-7d)";
 		return -1;
 	}
-	if (burst < 1 || burst > RATE_MAX_TOKENS) {
+	if (n > 0 && (burst < 1 || burst > RATE_MAX_TOKENS)) {
 		*errstr = "burst out of range (1-1000000)";
 		return -1;
 	}
