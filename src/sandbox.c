@@ -5,13 +5,13 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -83,32 +83,31 @@ build(scmp_filter_ctx ctx)
 	return 0;
 }
 
-/* Reads the exported program back from fd into prog. */
+/*
+ * Reads the exported program back from the pipe rfd into prog.  A valid
+ * program (BPF_MAXINSNS at most) fits the pipe buffer, so the export
+ * never blocks; a longer one fails there with EAGAIN.
+ */
 static int
-load_program(int fd)
+read_program(int rfd)
 {
-	struct stat	 st;
+	size_t		 max = BPF_MAXINSNS * sizeof(struct sock_filter);
+	size_t		 len = 0;
 	ssize_t		 n;
-	void		*buf;
+	char		*buf;
 
-	if (fstat(fd, &st) == -1)
+	if ((buf = malloc(max + 1)) == NULL)
 		return -1;
-	if (st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) != 0 ||
-	    st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS) {
+	while (len <= max && (n = read(rfd, buf + len, max + 1 - len)) > 0)
+		len += n;
+	if (len == 0 || len > max || len % sizeof(struct sock_filter) != 0) {
+		free(buf);
 		errno = EINVAL;
 		return -1;
 	}
-	if ((buf = malloc(st.st_size)) == NULL)
-		return -1;
-	if ((n = pread(fd, buf, st.st_size, 0)) != st.st_size) {
-		if (n != -1)
-			errno = EIO;
-		free(buf);
-		return -1;
-	}
 	free(prog.filter);
-	prog.filter = buf;
-	prog.len = st.st_size / sizeof(struct sock_filter);
+	prog.filter = (struct sock_filter *)buf;
+	prog.len = len / sizeof(struct sock_filter);
 	return 0;
 }
 
@@ -120,27 +119,29 @@ int
 sandbox_prepare(void)
 {
 	scmp_filter_ctx	 ctx;
-	int		 fd, rc = -1, saved;
+	int		 p[2] = { -1, -1 }, rc = -1, saved;
 
 	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL) {
 		errno = ENOMEM;
 		return -1;
 	}
-	if ((fd = memfd_create("okd-seccomp", MFD_CLOEXEC)) == -1)
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) == -1)
 		goto out;
 	if (build(ctx) == -1) {
 		errno = EINVAL;
 		goto out;
 	}
-	if ((saved = seccomp_export_bpf(ctx, fd)) < 0) {
+	if ((saved = seccomp_export_bpf(ctx, p[1])) < 0) {
 		errno = -saved;
 		goto out;
 	}
-	rc = load_program(fd);
+	rc = read_program(p[0]);
 out:
 	saved = errno;
-	if (fd != -1)
-		(void)close(fd);
+	if (p[0] != -1) {
+		(void)close(p[0]);
+		(void)close(p[1]);
+	}
 	seccomp_release(ctx);
 	errno = saved;
 	return rc;
