@@ -53,5 +53,6 @@ struct srcent	*srctable_get(struct srctable *, const struct srckey *,
 struct srcent	*srctable_find(const struct srctable *, const struct srckey *);
 void		 srctable_hold(struct srctable *, struct srcent *);
 int		 srctable_release(struct srctable *, const struct srckey *);
+int		 srctable_copy(struct srctable *, const struct srctable *);
 
 #endif

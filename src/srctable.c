@@ -243,6 +243,19 @@ evict(struct srctable *t, const struct rate *r, int64_t now_ms)
 	return victim;
 }
 
+/* Puts k in the free entry e and the empty slot i, on the idle list's tail. */
+static void
+insert(struct srctable *t, struct srcent *e, size_t i, uint32_t h,
+    const struct srckey *k)
+{
+	memset(e, 0, sizeof(*e));
+	e->key = *k;
+	t->slot[i].ent = (uint32_t)(e - t->ent) + 1;
+	t->slot[i].hash = h;
+	t->used++;
+	idle_append(t, e);
+}
+
 /*
  * Returns k's entry, inserting it with a full bucket if new, evicting an
  * idle entry when the table is full.  The entry counts as recently used.
@@ -272,14 +285,53 @@ srctable_get(struct srctable *t, const struct srckey *k,
 		i = probe(t, k, h);	/* eviction may have shifted slots */
 	else
 		return NULL;
-	memset(e, 0, sizeof(*e));
-	e->key = *k;
+	insert(t, e, i, h, k);
 	bucket_init(&e->bucket, now_ms);
-	t->slot[i].ent = (uint32_t)(e - t->ent) + 1;
-	t->slot[i].hash = h;
-	t->used++;
-	idle_append(t, e);
 	return e;
+}
+
+/*
+ * Fills dst, empty and just initialised, from src when max-sources changes
+ * on reload: every entry with live children, then the newest idle entries
+ * that fit, oldest first.  Returns 0, or -1 when the live entries alone do
+ * not fit: keep src then.
+ */
+int
+srctable_copy(struct srctable *dst, const struct srctable *src)
+{
+	const struct srcent	*s;
+	struct srcent		*e;
+	size_t			 i, idle, skip;
+	uint32_t		 h, id;
+
+	if (dst->used != 0 || src->live > dst->cap)
+		return -1;
+	for (i = 0; i < src->used; i++) {
+		s = &src->ent[i];
+		if (s->live == 0)
+			continue;
+		e = &dst->ent[dst->used];
+		h = hashkey(dst, &s->key);
+		insert(dst, e, probe(dst, &s->key, h), h, &s->key);
+		idle_unlink(dst, e);
+		e->live = s->live;
+		e->bucket = s->bucket;
+		dst->live++;
+	}
+	idle = src->used - src->live;
+	skip = idle > dst->cap - dst->used ? idle - (dst->cap - dst->used) : 0;
+	for (id = src->idle_head; id != 0; id = s->next) {
+		s = &src->ent[id - 1];
+		if (skip > 0) {
+			skip--;
+			continue;
+		}
+		e = &dst->ent[dst->used];
+		h = hashkey(dst, &s->key);
+		insert(dst, e, probe(dst, &s->key, h), h, &s->key);
+		e->bucket = s->bucket;
+	}
+	return 0;
 }
 
 /* Counts a new live child of e's group; call once its fork succeeded. */

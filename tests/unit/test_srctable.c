@@ -354,6 +354,65 @@ test_seeded(void **state)
 	srctable_free(&b);
 }
 
+/* A reload that changes max-sources keeps live entries and the newest idle ones. */
+static void
+test_copy(void **state)
+{
+	struct srctable	 a, b, c;
+	struct srckey	 k;
+	struct srcent	*e;
+	uint32_t	 i;
+
+	(void)state;
+	assert_int_equal(srctable_init(&a, 100), 0);
+	for (i = 0; i < 100; i++) {
+		key(&k, i);
+		assert_non_null(e = srctable_get(&a, &k, &limit, 0));
+		if (i % 10 == 0) {
+			srctable_hold(&a, e);
+			srctable_hold(&a, e);
+		}
+		if (i == 55)
+			assert_true(bucket_take(&e->bucket, &limit, 0));
+	}
+	/* Shrink to 20: the 10 live ones and the 10 newest idle ones. */
+	assert_int_equal(srctable_init(&b, 20), 0);
+	assert_int_equal(srctable_copy(&b, &a), 0);
+	assert_int_equal(b.used, 20);
+	assert_int_equal(b.live, 10);
+	for (i = 0; i < 100; i++) {
+		key(&k, i);
+		e = srctable_find(&b, &k);
+		if (i % 10 == 0) {
+			assert_non_null(e);
+			assert_int_equal(e->live, 2);
+		} else if (i >= 89)	/* 89, 91-99 */
+			assert_non_null(e);
+		else
+			assert_null(e);
+	}
+	check_invariants(&b);
+	/* Grow to 1000: everything, bucket state included. */
+	assert_int_equal(srctable_init(&c, 1000), 0);
+	assert_int_equal(srctable_copy(&c, &a), 0);
+	assert_int_equal(c.used, 100);
+	key(&k, 55);
+	assert_non_null(e = srctable_find(&c, &k));
+	assert_false(bucket_take(&e->bucket, &limit, 10));
+	key(&k, 40);
+	assert_int_equal(srctable_release(&c, &k), 0);
+	assert_int_equal(srctable_find(&c, &k)->live, 1);
+	check_invariants(&c);
+	/* The live entries alone do not fit in 5: refused, dst untouched. */
+	srctable_free(&b);
+	assert_int_equal(srctable_init(&b, 5), 0);
+	assert_int_equal(srctable_copy(&b, &a), -1);
+	assert_int_equal(b.used, 0);
+	srctable_free(&a);
+	srctable_free(&b);
+	srctable_free(&c);
+}
+
 static int
 setup(void **state)
 {
@@ -374,6 +433,7 @@ main(void)
 		cmocka_unit_test(test_never_full),
 		cmocka_unit_test(test_memory),
 		cmocka_unit_test(test_seeded),
+		cmocka_unit_test(test_copy),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
