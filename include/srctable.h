@@ -30,7 +30,8 @@ struct srcslot {
  * Both arrays are mapped once at init, never touched wholesale, and marked
  * MADV_DONTFORK: children neither see nor copy them, so the table must
  * only ever be used by the supervisor.  Entries with live == 0 sit on an
- * idle list, least recently used first; only they are evicted.
+ * idle list, least recently used first; only they are evicted.  An entry
+ * pointer stays valid until the next srctable_get(): hold it at once.
  */
 struct srctable {
 	struct srcent	*ent;
