@@ -2,6 +2,7 @@
  * The child's seccomp sandbox: the supervisor compiles the filter once with
  * libseccomp; each child only attaches the ready BPF program.
  */
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -36,6 +37,8 @@ static const char *const allowed[] = {
 	"rt_sigprocmask",		/* blocking signals around the loop */
 	"restart_syscall",		/* resume a call a signal interrupted */
 	"brk", "munmap",		/* malloc(3) and free(3) */
+	"getrandom",			/* malloc(3)'s first call */
+	"fstat", "lseek",		/* dprintf(3) probes its descriptor */
 	"exit", "exit_group"
 };
 
@@ -76,6 +79,18 @@ build(scmp_filter_ctx ctx)
 	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
 		if (add_rule(ctx, SCMP_ACT_ERRNO(EACCES), refused[i]) == -1)
 			return -1;
+	/*
+	 * glibc's fstat(2) is newfstatat(fd, "", st, AT_EMPTY_PATH).  The path
+	 * cannot be checked, so a named file could still be stat'ed: metadata
+	 * only, and inside the chroot if there is one.
+	 */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(newfstatat), 1,
+	    SCMP_A3(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH)) < 0)
+		return -1;
+	/* dprintf(3) on a character device asks whether it is a terminal. */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+	    SCMP_A1(SCMP_CMP_EQ, TCGETS)) < 0)
+		return -1;
 	/* malloc(3) maps large blocks; executable memory is never needed. */
 	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
 	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)) < 0)

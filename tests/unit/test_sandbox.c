@@ -26,6 +26,7 @@
 #include <seccomp.h>
 #include <systemd/sd-journal.h>
 
+#include "log.h"
 #include "sandbox.h"
 
 static int	 prepared;
@@ -204,6 +205,7 @@ session_like(void)
 	    sigprocmask(SIG_BLOCK, &set, NULL) == -1)
 		return 18;
 	fprintf(stderr, "okd sandbox test: stderr %d\n", (int)getpid());
+	dprintf(STDERR_FILENO, "okd sandbox test: dprintf %d\n", (int)getpid());
 	syslog(LOG_DEBUG, "okd sandbox test: syslog");
 	sd_journal_print(LOG_DEBUG, "okd sandbox test: journal");
 	for (i = 0; i < 1000; i++) {
@@ -428,6 +430,72 @@ test_enter_cost(void **state)
 	close(p[1]);
 }
 
+/*
+ * The daemon's own log module, each target, from a sandboxed child.  The
+ * supervisor has logged before (the journal's socket is open) and called
+ * tzset(); the child only sets its pid.
+ */
+static int
+log_in_sandbox(enum log_target target)
+{
+	struct log_field	 f[] = { { "peer", "127.0.0.1" }, { "in", "4" } };
+
+	tzset();
+	log_init(target, LOG_DEBUG, 0);
+	log_info("okd sandbox test: supervisor line");
+	log_child();
+	if (sandbox_enter() == -1)
+		return 2;
+	log_info("okd sandbox test: child line %d", (int)getpid());
+	log_event(LOG_INFO, "end", f, 2);
+	errno = ECONNRESET;
+	log_warn("okd sandbox test: recv");
+	log_debug("okd sandbox test: debug");
+	return 0;
+}
+
+static void
+test_log_targets(void **state)
+{
+	enum log_target	 targets[] = {
+		LOG_TARGET_STDERR, LOG_TARGET_SYSLOG, LOG_TARGET_JOURNAL
+	};
+	char		 buf[4096], want[64];
+	size_t		 i, len;
+	ssize_t		 n;
+	pid_t		 pid;
+	int		 p[2], st;
+
+	(void)state;
+	need_sandbox();
+	for (i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+		assert_int_equal(pipe(p), 0);
+		assert_true((pid = fork()) != -1);
+		if (pid == 0) {
+			close(p[0]);
+			if (dup2(p[1], STDERR_FILENO) == -1)
+				_exit(9);
+			_exit(log_in_sandbox(targets[i]));
+		}
+		close(p[1]);
+		for (len = 0; len < sizeof(buf) - 1 &&
+		    (n = read(p[0], buf + len, sizeof(buf) - 1 - len)) > 0;)
+			len += n;
+		buf[len] = '\0';
+		close(p[0]);
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			fail_msg("target %d: status %#x", (int)targets[i], st);
+		if (targets[i] != LOG_TARGET_STDERR)
+			continue;
+		(void)snprintf(want, sizeof(want),
+		    "okd sandbox test: child line %d", (int)pid);
+		assert_non_null(strstr(buf, want));
+		assert_non_null(strstr(buf, "end peer=127.0.0.1 in=4"));
+		assert_non_null(strstr(buf, "recv: Connection reset by peer"));
+	}
+}
+
 int
 main(void)
 {
@@ -435,6 +503,7 @@ main(void)
 		cmocka_unit_test(test_enter_unprepared),
 		cmocka_unit_test(test_proc_status),
 		cmocka_unit_test(test_session_survives),
+		cmocka_unit_test(test_log_targets),
 		cmocka_unit_test(test_forbidden_killed),
 		cmocka_unit_test(test_socket_refused),
 		cmocka_unit_test(test_limits),
