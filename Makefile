@@ -68,7 +68,7 @@ test_cidr_OBJS		= cidr.o
 test_acl_OBJS		= acl.o cidr.o
 test_bucket_OBJS	= bucket.o
 test_srctable_OBJS	= srctable.o bucket.o cidr.o
-test_sandbox_OBJS	= sandbox.o log.o
+test_sandbox_OBJS	= sandbox.o session.o reply.o log.o parse.o
 test_privdrop_OBJS	= privdrop.o
 
 # Integration tests drive the real build/okd over loopback.

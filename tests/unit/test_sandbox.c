@@ -3,6 +3,8 @@
  * survive what a session does or die of SIGSYS for anything else.
  */
 #include <sys/mman.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -26,8 +28,10 @@
 #include <seccomp.h>
 #include <systemd/sd-journal.h>
 
+#include "config.h"
 #include "log.h"
 #include "sandbox.h"
+#include "session.h"
 
 static int	 prepared;
 
@@ -496,6 +500,78 @@ test_log_targets(void **state)
 	}
 }
 
+/*
+ * The daemon's real session_main() in a child that entered the sandbox
+ * first, as the supervisor's child_start() would: it answers and ends at EOF.
+ */
+static void
+real_session(int stop)
+{
+	static struct config	 cf;
+	struct sockaddr_in	 sin;
+	char			 buf[16];
+	pid_t			 pid;
+	int			 sv[2], devnull, st;
+
+	need_sandbox();
+	memset(&cf, 0, sizeof(cf));
+	cf.idle_timeout_ms = 10000;
+	cf.send_timeout_ms = 10000;
+	cf.recv_buffer = 1024;
+	memcpy(cf.reply, "OK", 2);
+	cf.reply_len = 2;
+	cf.ack = ACK_READ;
+	cf.log_level = LOG_DEBUG;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(40000);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_true((pid = fork()) != -1);
+	if (pid == 0) {
+		close(sv[0]);
+		if ((devnull = open("/dev/null", O_WRONLY)) == -1 ||
+		    dup2(devnull, STDERR_FILENO) == -1)
+			_exit(9);
+		tzset();
+		log_init(LOG_TARGET_STDERR, LOG_DEBUG, 1);
+		log_child();
+		if (sandbox_enter() == -1)
+			_exit(8);
+		_exit(session_main(sv[1], (struct sockaddr *)&sin, &cf));
+	}
+	close(sv[1]);
+	assert_int_equal(send(sv[0], "hello", 5, 0), 5);
+	assert_int_equal(recv(sv[0], buf, 2, MSG_WAITALL), 2);
+	assert_memory_equal(buf, "OK", 2);
+	assert_int_equal(send(sv[0], "x\n", 2, 0), 2);
+	assert_int_equal(recv(sv[0], buf, 2, MSG_WAITALL), 2);
+	assert_memory_equal(buf, "OK", 2);
+	if (stop) {
+		/* SIGTERM while recv blocks: the handler runs, recv ends. */
+		assert_int_equal(kill(pid, SIGTERM), 0);
+	} else
+		assert_int_equal(shutdown(sv[0], SHUT_WR), 0);
+	assert_int_equal(recv(sv[0], buf, sizeof(buf), 0), 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_exit0(st);
+	close(sv[0]);
+}
+
+static void
+test_real_session(void **state)
+{
+	(void)state;
+	real_session(0);
+}
+
+static void
+test_real_session_sigterm(void **state)
+{
+	(void)state;
+	real_session(1);
+}
+
 int
 main(void)
 {
@@ -504,6 +580,8 @@ main(void)
 		cmocka_unit_test(test_proc_status),
 		cmocka_unit_test(test_session_survives),
 		cmocka_unit_test(test_log_targets),
+		cmocka_unit_test(test_real_session),
+		cmocka_unit_test(test_real_session_sigterm),
 		cmocka_unit_test(test_forbidden_killed),
 		cmocka_unit_test(test_socket_refused),
 		cmocka_unit_test(test_limits),
