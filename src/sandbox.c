@@ -88,9 +88,12 @@ build(scmp_filter_ctx ctx)
 	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(newfstatat), 1,
 	    SCMP_A3(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH)) < 0)
 		return -1;
-	/* dprintf(3) on a character device asks whether it is a terminal. */
+	/*
+	 * dprintf(3) on a character device asks whether it is a terminal.
+	 * The kernel reads the request as 32 bits, hence the mask.
+	 */
 	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-	    SCMP_A1(SCMP_CMP_EQ, TCGETS)) < 0)
+	    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffU, TCGETS)) < 0)
 		return -1;
 	/* malloc(3) maps large blocks; executable memory is never needed. */
 	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
