@@ -28,7 +28,8 @@ OKD_CFLAGS	= -std=c11 -Wall -Wextra -Werror -fstack-protector-strong -fPIE
 OKD_LDFLAGS	= -pie -Wl,-z,relro,-z,now
 
 ifeq ($(SANITIZE),1)
-OKD_CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+OKD_CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
+		   -DOKD_SANITIZE
 OKD_LDFLAGS	+= -fsanitize=address,undefined
 endif
 

@@ -40,7 +40,10 @@ static const char *const allowed[] = {
 	"brk", "munmap",		/* malloc(3) and free(3) */
 	"getrandom",			/* malloc(3)'s first call */
 	"fstat", "lseek",		/* dprintf(3) probes its descriptor */
-	"exit", "exit_group"
+	"exit", "exit_group",
+#ifdef OKD_SANITIZE
+	"sigaltstack", "madvise",	/* AddressSanitizer: exit, allocator */
+#endif
 };
 
 /*
