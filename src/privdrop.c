@@ -78,7 +78,8 @@ verify(const struct privdrop *pd, const char **errstr)
 		*errstr = "ids not dropped";
 		return -1;
 	}
-	if (pd->uid != 0 && (setuid(0) != -1 || seteuid(0) != -1)) {
+	if (pd->uid != 0 && (setuid(0) != -1 || seteuid(0) != -1 ||
+	    (pd->gid != 0 && setgid(0) != -1))) {
 		*errstr = "root regained after dropping it";
 		return -1;
 	}

@@ -13,6 +13,7 @@
 
 #define ROTL(x, b)	(uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
 
+/* One SipRound over the state v. */
 static void
 sipround(uint64_t v[4])
 {
@@ -67,6 +68,7 @@ siphash(uint64_t k0, uint64_t k1, const uint8_t *p, size_t len)
 	return v[0] ^ v[1] ^ v[2] ^ v[3];
 }
 
+/* The slot hash of k; its low bits pick the home slot. */
 static uint32_t
 hashkey(const struct srctable *t, const struct srckey *k)
 {
@@ -126,6 +128,7 @@ srctable_init(struct srctable *t, size_t cap)
 	return 0;
 }
 
+/* Unmaps the table; t is then empty and may be initialised again. */
 void
 srctable_free(struct srctable *t)
 {
@@ -163,6 +166,7 @@ srctable_find(const struct srctable *t, const struct srckey *k)
 	return t->slot[i].ent == 0 ? NULL : &t->ent[t->slot[i].ent - 1];
 }
 
+/* Takes e off the idle list. */
 static void
 idle_unlink(struct srctable *t, struct srcent *e)
 {
@@ -177,6 +181,7 @@ idle_unlink(struct srctable *t, struct srcent *e)
 	e->prev = e->next = 0;
 }
 
+/* Puts e at the idle list's tail: the most recently used end. */
 static void
 idle_append(struct srctable *t, struct srcent *e)
 {
