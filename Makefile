@@ -93,7 +93,7 @@ endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_test,$(t))))
 
 $(B)/tests/integ_%: $(B)/tests/integ_%.o $(TESTLIB)
-	$(CC) $(OKD_CFLAGS) $(CFLAGS) $(OKD_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+	$(CC) $(OKD_CFLAGS) $(CFLAGS) $(OKD_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka -lutil -lpthread
 
 deps:
 	@sh tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
