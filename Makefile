@@ -17,8 +17,8 @@ CFLAGS		?= -O2 -g
 LDFLAGS		?=
 
 # Recursive on purpose: pkg-config may only exist once `make deps` has run.
-PKG_CFLAGS	= $(shell pkg-config --cflags libbsd libsystemd 2>/dev/null)
-PKG_LIBS	= $(shell pkg-config --libs libbsd libsystemd 2>/dev/null)
+PKG_CFLAGS	= $(shell pkg-config --cflags libbsd libsystemd libseccomp 2>/dev/null)
+PKG_LIBS	= $(shell pkg-config --libs libbsd libsystemd libseccomp 2>/dev/null)
 
 OKD_CPPFLAGS	= -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -DLIBBSD_OPENBSD_VIS -Iinclude \
 		  -DOKD_VERSION='"$(VERSION)"' \
@@ -28,12 +28,13 @@ OKD_CFLAGS	= -std=c11 -Wall -Wextra -Werror -fstack-protector-strong -fPIE
 OKD_LDFLAGS	= -pie -Wl,-z,relro,-z,now
 
 ifeq ($(SANITIZE),1)
-OKD_CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+OKD_CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
+		   -DOKD_SANITIZE
 OKD_LDFLAGS	+= -fsanitize=address,undefined
 endif
 
 # Build-time and test-time Debian packages; `make deps` installs what is missing.
-DEB_BUILD	= make gcc pkg-config libbsd-dev libsystemd-dev
+DEB_BUILD	= make gcc pkg-config libbsd-dev libsystemd-dev libseccomp-dev
 DEB_TEST	= libcmocka-dev mandoc netcat-openbsd socat telnet python3 procps
 
 B		= build
@@ -63,6 +64,15 @@ test_session_WRAP	= send
 test_supervisor_OBJS	= supervisor.o children.o listener.o config.o parse.o \
 			  log.o notify.o session.o reply.o
 test_supervisor_WRAP	= fork accept4
+
+# Protection: access list, per-source limits, sandbox, privilege drop.
+UNIT_TESTS	+= cidr acl bucket srctable sandbox privdrop
+test_cidr_OBJS		= cidr.o
+test_acl_OBJS		= acl.o cidr.o
+test_bucket_OBJS	= bucket.o
+test_srctable_OBJS	= srctable.o bucket.o cidr.o
+test_sandbox_OBJS	= sandbox.o session.o reply.o log.o parse.o
+test_privdrop_OBJS	= privdrop.o
 
 # Integration tests drive the real build/okd over loopback.
 INTEG_TESTS	= okd clients
