@@ -34,7 +34,8 @@ endif
 
 # Build-time and test-time Debian packages; `make deps` installs what is missing.
 DEB_BUILD	= make gcc pkg-config libbsd-dev libsystemd-dev
-DEB_TEST	= libcmocka-dev mandoc netcat-openbsd socat telnet python3 procps
+DEB_TEST	= libcmocka-dev mandoc netcat-openbsd socat telnet python3 procps \
+		  systemd systemd-container debootstrap man-db
 
 B		= build
 SRCS		= $(wildcard src/*.c)
@@ -63,7 +64,7 @@ test_supervisor_OBJS	= supervisor.o children.o listener.o config.o parse.o \
 test_supervisor_WRAP	= fork accept4
 
 # Integration tests drive the real build/okd over loopback.
-INTEG_TESTS	= okd clients
+INTEG_TESTS	= okd clients systemd
 
 TEST_BINS	= $(UNIT_TESTS:%=$(B)/tests/test_%) $(INTEG_TESTS:%=$(B)/tests/integ_%)
 TESTLIB		= $(B)/tests/okdtest.o
@@ -85,6 +86,10 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_test,$(t))))
 $(B)/tests/integ_%: $(B)/tests/integ_%.o $(TESTLIB)
 	$(CC) $(OKD_CFLAGS) $(CFLAGS) $(OKD_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
 
+# The systemd test drives tests/systemd/*.sh; it needs none of okdtest.
+$(B)/tests/integ_systemd: $(B)/tests/integ_systemd.o
+	$(CC) $(OKD_CFLAGS) $(CFLAGS) $(OKD_LDFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka
+
 deps:
 	@sh tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
 
@@ -102,6 +107,11 @@ install: $(B)/okd
 	    install -m 644 conf/okd.conf $(DESTDIR)$(SYSCONFDIR)/okd/okd.conf
 	install -m 644 man/okd.8 $(DESTDIR)$(MANDIR)/man8/okd.8
 	install -m 644 man/okd.conf.5 $(DESTDIR)$(MANDIR)/man5/okd.conf.5
+	install -d $(DESTDIR)$(UNITDIR)
+	for u in okd.service okd.socket okd-accept.socket okd-accept@.service; do \
+	    sed 's|/usr/local/sbin/okd|$(SBINDIR)/okd|' systemd/$$u \
+	        >$(DESTDIR)$(UNITDIR)/$$u && chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
 
 clean:
 	rm -rf $(B)
