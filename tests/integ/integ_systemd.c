@@ -158,6 +158,7 @@ static void test_sandbox(void **s)	{ (void)s; container_check("sandbox"); }
 static void test_watchdog(void **s)	{ (void)s; container_check("watchdog"); }
 static void test_accept(void **s)	{ (void)s; container_check("accept"); }
 static void test_stop(void **s)	{ (void)s; container_check("stop"); }
+static void test_standalone(void **s)	{ (void)s; container_check("standalone"); }
 static void test_config(void **s)	{ (void)s; container_check("config"); }
 
 int
@@ -179,6 +180,7 @@ main(void)
 		cmocka_unit_test(test_watchdog),
 		cmocka_unit_test(test_accept),
 		cmocka_unit_test(test_stop),
+		cmocka_unit_test(test_standalone),
 		cmocka_unit_test(test_config),
 	};
 	return cmocka_run_group_tests_name("systemd", tests, NULL,
