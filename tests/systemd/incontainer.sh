@@ -6,6 +6,8 @@ PATH=/usr/sbin:/usr/bin:/sbin:/bin
 
 fail() {
 	echo "FAIL [$check]: $*"
+	# Later checks need the good config back.
+	[ -f "$tmp/good.conf" ] && cp "$tmp/good.conf" /etc/okd/okd.conf
 	exit 1
 }
 
@@ -109,15 +111,25 @@ check_status() {
 	echo "StatusText=$(prop okd.service StatusText)"
 }
 
+answers() {
+	[ "$(client 8001 x)" = "$1" ]
+}
+
+# A reload through systemd applies a changed reply, in the same process.
 check_reload() {
 	ensure_running
 	pid=$(prop okd.service MainPID)
+	cp /etc/okd/okd.conf "$tmp/good.conf"
+	echo 'reply "YES"' >>/etc/okd/okd.conf
 	timeout 20 systemctl reload okd.service || fail "systemctl reload failed"
-	poll 5 is okd.service ActiveState active ||
+	poll 5 answers YES || fail "after reload a client got '$(client 8001 x)', want 'YES'"
+	is okd.service ActiveState active ||
 	    fail "okd.service is $(prop okd.service ActiveState) after reload"
 	is okd.service MainPID "$pid" || fail "MainPID changed across reload"
-	r=$(client 8001 after-reload)
-	[ "$r" = OK ] || fail "client after reload got '$r'"
+	cp "$tmp/good.conf" /etc/okd/okd.conf
+	rm "$tmp/good.conf"
+	timeout 20 systemctl reload okd.service || fail "second reload failed"
+	poll 5 answers OK || fail "after the second reload a client got '$(client 8001 x)'"
 	logs -u okd.service -o cat | grep -q '^Reloaded okd.service' ||
 	    fail "no 'Reloaded okd.service' in the journal"
 }
@@ -254,10 +266,10 @@ check_config() {
 	cp /etc/okd/okd.conf "$tmp/good.conf"
 	echo 'bogus-keyword yes' >>/etc/okd/okd.conf
 	if timeout 20 systemctl start okd.service 2>/dev/null; then
-		cp "$tmp/good.conf" /etc/okd/okd.conf
 		fail "okd.service started with a bad config"
 	fi
 	cp "$tmp/good.conf" /etc/okd/okd.conf
+	rm "$tmp/good.conf"
 	is okd.service ExecMainStatus 78 || fail "exit status $(prop okd.service ExecMainStatus), want 78"
 	# Over many RestartSec= periods (100 ms) it stays failed, never restarted.
 	end=$(($(date +%s) + 2))
