@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #define OKD_BIN		"build/okd"
 #define UNIT_DIR	"systemd"
@@ -109,6 +110,10 @@ container_up(void)
 
 	if (booted++)
 		return;
+	/* nspawn.sh leaves a watcher that tears down should we be killed. */
+	snprintf(out, sizeof(out), "%ld", (long)getpid());
+	if (setenv("OKD_TEST_OWNER", out, 1) == -1)
+		fail_msg("setenv");
 	rc = capture(SCRIPTS "nspawn.sh up " STATE_DIR " " OKD_BIN " " UNIT_DIR
 	    " " CONF_FILE, out, sizeof(out));
 	if (rc == 77)

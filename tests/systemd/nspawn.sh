@@ -3,6 +3,7 @@
 # okd, its units and a config bound in, runs in-container checks, and tears it down.
 # Usage: nspawn.sh up STATE OKD UNITDIR CONFFILE | nspawn.sh run STATE CHECK
 #        nspawn.sh down STATE
+# With OKD_TEST_OWNER=PID, `up` leaves a watcher that runs `down` once PID ends.
 # Exit: 0 done, 77 this machine cannot run it (reason on stdout), other: failure.
 set -u
 
@@ -38,6 +39,19 @@ poll() {
 	done
 }
 
+# A process identity that survives pid reuse: pid and start time.
+ident() {
+	st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	set -- "$1" ${st##*) }
+	echo "$1 ${21}"
+}
+
+# Prints the pid recorded in file $1 if that very process still runs.
+ours() {
+	read -r pid start <"$1" 2>/dev/null || return 1
+	[ "$(ident "$pid")" = "$pid $start" ] && echo "$pid"
+}
+
 # Extracts the cached tarball once; --volatile=overlay keeps the tree pristine.
 prepare_root() {
 	mkdir -p "$cache" || skip "cannot create $cache"
@@ -61,6 +75,8 @@ up() {
 		command -v "$c" >/dev/null || skip "no $c (install systemd-container debootstrap)"
 	done
 	[ -x "$okd" ] || die "no okd binary at $okd"
+	# A container left by a killed run goes first.
+	[ -d "$state" ] && down "$state"
 	[ -f "$conf" ] || die "no config file $conf"
 	# nspawn binds need absolute paths.
 	okd=$(cd "$(dirname "$okd")" && pwd)/$(basename "$okd")
@@ -104,12 +120,17 @@ up() {
 			--console=read-only "$@"' "$cache/root" $binds
 	) </dev/null >"$state/boot.log" 2>&1 &
 	nspawn=$!
-	echo "$nspawn" >"$state/nspawn.pid"
+	ident "$nspawn" >"$state/nspawn.id"
+	# Should the test itself be killed, a watcher still tears down.
+	if [ -n "${OKD_TEST_OWNER:-}" ]; then
+		setsid sh "$here/nspawn.sh" reap "$state" "$OKD_TEST_OWNER" </dev/null >/dev/null 2>&1 &
+		ident $! >"$state/reaper.id"
+	fi
 
 	# The container's init is nspawn's child; it is pid 1 in its namespace.
 	poll 10 leader_found "$nspawn" "$state" ||
 	    { tail -n 20 "$state/boot.log" >&2; down "$state"; die "container did not start"; }
-	leader=$(cat "$state/leader")
+	leader=$(ours "$state/leader.id") || die "container init gone"
 	# Readiness: the container's own manager says boot has finished.
 	poll 60 booted "$leader" ||
 	    { tail -n 20 "$state/boot.log" >&2; down "$state"; die "boot did not finish"; }
@@ -119,7 +140,7 @@ up() {
 leader_found() {
 	for p in $(cat "/proc/$1/task/$1/children" 2>/dev/null); do
 		if grep -q '^NSpid:.*[[:space:]]1$' "/proc/$p/status"; then
-			echo "$p" >"$2/leader"
+			ident "$p" >"$2/leader.id"
 			return 0
 		fi
 	done
@@ -137,15 +158,18 @@ booted() {
 
 run() {
 	state=$1 check=$2
-	leader=$(cat "$state/leader") || die "no container in $state"
+	leader=$(ours "$state/leader.id") || die "no container running in $state"
 	timeout -k 5 60 nsenter -t "$leader" -a /bin/sh /usr/local/libexec/okd-test "$check"
 }
 
 down() {
 	state=$1
-	nspawn=$(cat "$state/nspawn.pid" 2>/dev/null)
-	leader=$(cat "$state/leader" 2>/dev/null)
-	if [ -n "$nspawn" ] && kill -0 "$nspawn" 2>/dev/null; then
+	if [ "${2:-}" != reaper ] && r=$(ours "$state/reaper.id"); then
+		kill -TERM "$r"
+	fi
+	nspawn=$(ours "$state/nspawn.id")
+	leader=$(ours "$state/leader.id")
+	if [ -n "$nspawn" ]; then
 		# SIGTERM asks the container to power off; SIGKILL on its init ends
 		# the whole pid namespace if that takes too long.
 		kill -TERM "$nspawn"
@@ -155,6 +179,7 @@ down() {
 			poll 5 notalive "$nspawn"
 		fi
 	fi
+	# Our cgroups hold only what the container left: end it, remove them.
 	for d in $(cat "$state/cgroups" 2>/dev/null); do
 		[ -d "$d" ] || continue
 		for p in $(cat $(find "$d" -name cgroup.procs) 2>/dev/null); do
@@ -162,7 +187,14 @@ down() {
 		done
 		poll 5 rmcg "$d" || echo "nspawn: cannot remove cgroup $d" >&2
 	done
+	rm -f "$state/nspawn.id" "$state/leader.id" "$state/reaper.id" "$state/cgroups"
 	return 0
+}
+
+# Waits (bounded) for the test process to end, then tears its container down.
+reap() {
+	timeout 1800 tail --pid="$2" -f /dev/null
+	down "$1" reaper
 }
 
 notalive() {
@@ -178,6 +210,7 @@ cmd=${1:-}
 [ $# -ge 1 ] && shift
 case $cmd in
 up)	[ $# -eq 4 ] || die "usage: nspawn.sh up STATE OKD UNITDIR CONFFILE"; up "$@" ;;
+reap)	[ $# -eq 2 ] || die "usage: nspawn.sh reap STATE PID"; reap "$@" ;;
 run)	[ $# -eq 2 ] || die "usage: nspawn.sh run STATE CHECK"; run "$@" ;;
 down)	[ $# -eq 1 ] || die "usage: nspawn.sh down STATE"; down "$@" ;;
 *)	die "usage: nspawn.sh up|run|down ..." ;;
