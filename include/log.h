@@ -42,6 +42,8 @@ void		 log_event(int level, const char *verb,
 		    const struct log_field *, size_t);
 void		 log_debug(const char *, ...)
 		    __attribute__((__format__(printf, 1, 2)));
+void		 log_always(const char *, ...)
+		    __attribute__((__format__(printf, 1, 2)));
 void		 log_info(const char *, ...)
 		    __attribute__((__format__(printf, 1, 2)));
 void		 log_notice(const char *, ...)

@@ -193,6 +193,19 @@ log_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Written whatever log-level says: the answer to an operator's SIGUSR1. */
+void
+log_always(const char *fmt, ...)
+{
+	char	msg[LOG_LINE_MAX];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_emit(LOG_NOTICE, msg, NULL, 0);
+}
+
 void
 log_info(const char *fmt, ...)
 {

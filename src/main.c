@@ -4,6 +4,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,37 @@ take_pidfile(void)
 	exit(OKD_EXIT_CANTCREAT);
 }
 
+/*
+ * Forks into the background.  The parent exits 0 only once the child says
+ * it is serving (its pidfile written), so a script or a Type=forking unit
+ * may rely on both; the child gets the pipe's write end.
+ */
+static int
+detach(void)
+{
+	int	p[2], fd;
+	char	c;
+	pid_t	pid;
+
+	if (pipe2(p, O_CLOEXEC) == -1 || (pid = fork()) == -1)
+		return -1;
+	if (pid > 0) {
+		close(p[1]);
+		_exit(read(p[0], &c, 1) == 1 ? OKD_EXIT_OK : OKD_EXIT_OSERR);
+	}
+	close(p[0]);
+	if (setsid() == -1 || chdir("/") == -1)
+		return -1;
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	return p[1];
+}
+
 int
 main(int argc, char *argv[], char *envp[])
 {
@@ -100,7 +132,7 @@ main(int argc, char *argv[], char *envp[])
 	char			*ov[MAX_OVERRIDES + 2];
 	size_t			 nov = 0;
 	int			 ch, debug = 0, fg = 0, inetd = 0, check = 0;
-	int			 print = 0, r;
+	int			 print = 0, r, ready = -1;
 
 	setproctitle_init(argc, argv, envp);
 	log_init(LOG_TARGET_STDERR, LOG_INFO, 1);
@@ -165,13 +197,18 @@ main(int argc, char *argv[], char *envp[])
 	open_listeners();
 	if (!fg || conf.pidfile_set)
 		pfh = take_pidfile();
-	if (!fg && daemon(0, 0) == -1) {
-		log_warn("daemon");
+	if (!fg && (ready = detach()) == -1) {
+		log_warn("detach");
 		pidfile_remove(pfh);
 		exit(OKD_EXIT_OSERR);
 	}
 	if (pfh != NULL && pidfile_write(pfh) == -1)
 		log_warn("%s", conf.pidfile);
+	if (ready != -1) {
+		if (write(ready, "", 1) != 1)
+			log_warn("detach");
+		close(ready);
+	}
 	if (supervisor_init(&sv, &conf, &listeners, path, ov, nov, fg) == -1)
 		fatal("supervisor");
 	sv.pidfile_fd = pfh != NULL ? pidfile_fileno(pfh) : -1;

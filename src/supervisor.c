@@ -337,7 +337,7 @@ done:
 static void
 report(const struct supervisor *sv)
 {
-	log_notice("stats active=%zu accepted=%llu served=%llu refused=%llu "
+	log_always("stats active=%zu accepted=%llu served=%llu refused=%llu "
 	    "refused-max-children=%llu fork-failures=%llu accept-errors=%llu "
 	    "signaled=%llu failed=%llu reloads=%llu",
 	    sv->kids.count, (unsigned long long)sv->count.accepted,
