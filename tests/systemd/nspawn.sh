@@ -48,7 +48,8 @@ ident() {
 
 # Prints the pid recorded in file $1 if that very process still runs.
 ours() {
-	read -r pid start <"$1" 2>/dev/null || return 1
+	[ -f "$1" ] || return 1
+	read -r pid start <"$1" || return 1
 	[ "$(ident "$pid")" = "$pid $start" ] && echo "$pid"
 }
 
