@@ -34,7 +34,8 @@ client() {
 	printf '%s' "$2" | timeout 10 nc -N -w 5 127.0.0.1 "$1"
 }
 
-# A held client: sends through fifo fd 3, answers go to $tmp/out.$1.
+# A held client on port $2: the caller writes to fifo $tmp/in.$1 (which nc
+# waits to see opened); answers collect in $tmp/out.$1.
 open_client() {
 	mkfifo "$tmp/in.$1"
 	nc -N 127.0.0.1 "$2" <"$tmp/in.$1" >"$tmp/out.$1" &
