@@ -30,7 +30,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
-echo "mkroot: debootstrap bookworm from $mirror (about 70-100 s)" >&2
+echo "mkroot: debootstrap bookworm from $mirror (1 to 5 minutes, network-bound)" >&2
 timeout 900 debootstrap --variant=minbase --include="$pkgs" bookworm "$dir" "$mirror" \
     >"$dir.log" 2>&1 || { tail -n 20 "$dir.log" >&2; rm -f "$dir.log"; exit 1; }
 rm -f "$dir.log"
