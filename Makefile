@@ -23,7 +23,8 @@ PKG_LIBS	= $(shell pkg-config --libs libbsd libsystemd libseccomp 2>/dev/null)
 OKD_CPPFLAGS	= -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -DLIBBSD_OPENBSD_VIS -Iinclude \
 		  -DOKD_VERSION='"$(VERSION)"' \
 		  -DOKD_CONF_PATH='"$(SYSCONFDIR)/okd/okd.conf"' \
-		  -DOKD_PIDFILE='"$(RUNSTATEDIR)/okd.pid"'
+		  -DOKD_PIDFILE='"$(RUNSTATEDIR)/okd.pid"' \
+		  -DOKD_CHROOT='"$(LOCALSTATEDIR)/lib/okd/empty"'
 OKD_CFLAGS	= -std=c11 -Wall -Wextra -Werror -fstack-protector-strong -fPIE
 OKD_LDFLAGS	= -pie -Wl,-z,relro,-z,now
 
@@ -47,7 +48,7 @@ all: $(B)/okd
 $(B)/okd: $(OBJS)
 	$(CC) $(OKD_CFLAGS) $(CFLAGS) $(OKD_LDFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS)
 
-$(B)/%.o: src/%.c $(wildcard include/*.h) | $(B)
+$(B)/%.o: src/%.c $(wildcard include/*.h) Makefile | $(B)
 	$(CC) $(OKD_CPPFLAGS) $(PKG_CFLAGS) $(OKD_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B) $(B)/tests:
@@ -59,11 +60,13 @@ UNIT_TESTS	= parse reply config session supervisor proxy
 test_parse_OBJS		= parse.o
 test_reply_OBJS		= reply.o
 test_proxy_OBJS		= proxy.o
-test_config_OBJS	= config.o parse.o log.o
-test_session_OBJS	= session.o reply.o log.o parse.o config.o
+test_config_OBJS	= config.o parse.o log.o acl.o cidr.o bucket.o
+test_session_OBJS	= session.o reply.o log.o parse.o config.o acl.o \
+			  cidr.o bucket.o
 test_session_WRAP	= send
 test_supervisor_OBJS	= supervisor.o children.o listener.o config.o parse.o \
-			  log.o notify.o session.o reply.o
+			  log.o notify.o session.o reply.o acl.o cidr.o \
+			  bucket.o srctable.o sandbox.o privdrop.o peer.o
 test_supervisor_WRAP	= fork accept4
 
 # Protection: access list, per-source limits, sandbox, privilege drop.
@@ -72,7 +75,8 @@ test_cidr_OBJS		= cidr.o
 test_acl_OBJS		= acl.o cidr.o
 test_bucket_OBJS	= bucket.o
 test_srctable_OBJS	= srctable.o bucket.o cidr.o
-test_sandbox_OBJS	= sandbox.o session.o reply.o log.o parse.o
+test_sandbox_OBJS	= sandbox.o session.o reply.o log.o parse.o config.o acl.o \
+			  cidr.o bucket.o
 test_privdrop_OBJS	= privdrop.o
 
 # Integration tests drive the real build/okd over loopback.
@@ -81,11 +85,12 @@ INTEG_TESTS	= okd clients systemd
 TEST_BINS	= $(UNIT_TESTS:%=$(B)/tests/test_%) $(INTEG_TESTS:%=$(B)/tests/integ_%)
 TESTLIB		= $(B)/tests/okdtest.o
 
-$(B)/tests/%.o: tests/unit/%.c | $(B)/tests
+HDRS		= $(wildcard include/*.h tests/lib/*.h)
+$(B)/tests/%.o: tests/unit/%.c $(HDRS) | $(B)/tests
 	$(CC) $(OKD_CPPFLAGS) $(PKG_CFLAGS) $(OKD_CFLAGS) $(CFLAGS) -Itests/lib -c -o $@ $<
-$(B)/tests/%.o: tests/integ/%.c | $(B)/tests
+$(B)/tests/%.o: tests/integ/%.c $(HDRS) | $(B)/tests
 	$(CC) $(OKD_CPPFLAGS) $(PKG_CFLAGS) $(OKD_CFLAGS) $(CFLAGS) -Itests/lib -c -o $@ $<
-$(B)/tests/%.o: tests/lib/%.c tests/lib/%.h | $(B)/tests
+$(B)/tests/%.o: tests/lib/%.c $(HDRS) | $(B)/tests
 	$(CC) $(OKD_CPPFLAGS) $(PKG_CFLAGS) $(OKD_CFLAGS) $(CFLAGS) -Itests/lib -c -o $@ $<
 
 define unit_test

@@ -68,6 +68,12 @@ log_target_resolve(enum log_target t, int foreground)
 	return LOG_TARGET_SYSLOG;
 }
 
+enum log_target
+log_current_target(void)
+{
+	return log_to;
+}
+
 void
 log_init(enum log_target t, int level, int foreground)
 {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bsd/libutil.h>
@@ -18,6 +19,7 @@
 #include "config.h"
 #include "listener.h"
 #include "log.h"
+#include "peer.h"
 #include "session.h"
 #include "supervisor.h"
 
@@ -43,6 +45,7 @@ serve_inetd(void)
 {
 	struct sockaddr_storage	ss;
 	socklen_t		len = sizeof(ss);
+	char			peer[PEER_STRLEN];
 	int			n, fd = STDIN_FILENO;
 
 	if ((n = sd_listen_fds(1)) > 1) {
@@ -56,7 +59,8 @@ serve_inetd(void)
 		    strerror(errno));
 		exit(OKD_EXIT_OSERR);
 	}
-	exit(session_main(fd, (struct sockaddr *)&ss, &conf));
+	exit(session_main(fd, peer_label((struct sockaddr *)&ss, &conf, peer,
+	    sizeof(peer)), &conf));
 }
 
 static void
@@ -135,6 +139,8 @@ main(int argc, char *argv[], char *envp[])
 	int			 print = 0, r, ready = -1;
 
 	setproctitle_init(argc, argv, envp);
+	/* Before any chroot: syslog(3) would read /etc/localtime later. */
+	tzset();
 	log_init(LOG_TARGET_STDERR, LOG_INFO, 1);
 	while ((ch = getopt(argc, argv, "dDf:hio:tTV")) != -1) {
 		switch (ch) {
@@ -182,6 +188,9 @@ main(int argc, char *argv[], char *envp[])
 	if (config_load(&conf, path, ov, nov) == -1)
 		exit(OKD_EXIT_CONFIG);
 	if (check) {
+		/* As root, unknown users and directories are config errors. */
+		if (supervisor_privileges(&sv.pd, &conf) == -1)
+			exit(OKD_EXIT_CONFIG);
 		printf("configuration OK\n");
 		exit(0);
 	}
@@ -194,6 +203,8 @@ main(int argc, char *argv[], char *envp[])
 		serve_inetd();
 	}
 	log_init(conf.log_target, conf.log_level, fg);
+	if (supervisor_privileges(&sv.pd, &conf) == -1)
+		exit(OKD_EXIT_CONFIG);
 	open_listeners();
 	if (!fg || conf.pidfile_set)
 		pfh = take_pidfile();
@@ -209,10 +220,18 @@ main(int argc, char *argv[], char *envp[])
 			log_warn("detach");
 		close(ready);
 	}
+	/* Always written: it also opens the log connection children share. */
+	log_always("okd %s starting, pid %ld", OKD_VERSION, (long)getpid());
 	if (supervisor_init(&sv, &conf, &listeners, path, ov, nov, fg) == -1)
-		fatal("supervisor");
+		exit(OKD_EXIT_CONFIG);
 	sv.pidfile_fd = pfh != NULL ? pidfile_fileno(pfh) : -1;
-	log_info("okd %s started, pid %ld", OKD_VERSION, (long)getpid());
+	if (geteuid() == 0)
+		log_info("children run as %s:%s, chroot %s, sandbox %s",
+		    conf.user, conf.group, sv.pd.dochroot ? sv.pd.root : "none",
+		    conf.sandbox ? "on" : "off");
+	else
+		log_info("not root: children keep uid %ld, no chroot; sandbox %s",
+		    (long)geteuid(), conf.sandbox ? "on" : "off");
 	r = supervisor_run(&sv);
 	if (pfh != NULL)
 		pidfile_remove(pfh);

@@ -12,6 +12,7 @@
 #include <linux/seccomp.h>
 
 #include <errno.h>
+#include <sys/socket.h>
 #include <fcntl.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -46,14 +47,6 @@ static const char *const allowed[] = {
 #endif
 };
 
-/*
- * Logging libraries open a new socket when their old connection broke
- * (syslogd restarted): refuse softly so a finished session is not killed
- * only for losing a log line.
- */
-static const char *const refused[] = {
-	"socket", "connect"
-};
 
 static struct sock_fprog	 prog;
 
@@ -80,9 +73,15 @@ build(scmp_filter_ctx ctx)
 	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
 		if (add_rule(ctx, SCMP_ACT_ALLOW, allowed[i]) == -1)
 			return -1;
-	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
-		if (add_rule(ctx, SCMP_ACT_ERRNO(EACCES), refused[i]) == -1)
-			return -1;
+	/*
+	 * syslog(3) opens a new AF_UNIX socket when its connection broke
+	 * (syslogd restarted): refuse that softly, so a finished session is
+	 * not killed only for losing a log line.  Any other socket(2), and
+	 * every connect(2), kills.
+	 */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 1,
+	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX)) < 0)
+		return -1;
 	/*
 	 * glibc's fstat(2) is newfstatat(fd, "", st, AT_EMPTY_PATH).  The path
 	 * cannot be checked, so a named file could still be stat'ed: metadata

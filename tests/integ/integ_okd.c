@@ -89,7 +89,8 @@ test_line_mode(void **state)
 static void
 test_200_concurrent(void **state)
 {
-	struct okd_proc	*p = start(state, BASE_CONF "backlog 256\n", NULL);
+	struct okd_proc	*p = start(state, BASE_CONF "backlog 256\n"
+			    "max-per-source 200\n", NULL);
 	int		 fd[200], i, round;
 	char		 buf[2];
 
