@@ -168,8 +168,19 @@ check_sandbox() {
 	if systemd-run -q --wait -p IPAddressDeny=any nc -z -w 2 127.0.0.1 8001 2>/dev/null; then
 		fail "IPAddressDeny=any is not enforced in this container"
 	fi
-	r=$(client 8001 sandbox)
-	[ "$r" = OK ] || fail "client got '$r' under the sandbox"
+	# Each child stacks okd's own seccomp filter on top of systemd's.
+	open_client c 8001
+	exec 4>"$tmp/in.c"
+	printf a >&4
+	poll 5 got c OK || fail "held client got '$(cat "$tmp/out.c")' under the sandbox"
+	kid=$(pgrep -P "$pid" | head -n 1)
+	[ -n "$kid" ] || fail "no child of okd for an open connection"
+	nf=$(awk '/^Seccomp_filters:/ { print $2 }' "$st")
+	kf=$(awk '/^Seccomp_filters:/ { print $2 }' "/proc/$kid/status")
+	echo "seccomp filters: supervisor $nf, child $kf"
+	[ "$kf" -gt "$nf" ] || fail "child has $kf seccomp filters, supervisor $nf"
+	exec 4>&-
+	wait "$(cat "$tmp/pid.c")"
 }
 
 check_watchdog() {
