@@ -140,7 +140,15 @@ install: $(B)/okd
 clean:
 	rm -rf $(B)
 
-.PHONY: all deps run check install clean systemd-root
+# The supervisor and its children under valgrind memcheck, a whole life.
+memcheck: deps $(B)/okd $(B)/tests/integ_memcheck
+	@sh tests/deps.sh valgrind
+	@sh tests/run.sh $(B)/tests/integ_memcheck
+
+$(B)/tests/integ_memcheck.o: tests/integ/memcheck.c $(HDRS) | $(B)/tests
+	$(CC) $(OKD_CPPFLAGS) $(PKG_CFLAGS) $(OKD_CFLAGS) $(CFLAGS) -Itests/lib -c -o $@ $<
+
+.PHONY: all deps run check install clean systemd-root memcheck
 
 # The benchmark lives with its own rules.
 -include tests/bench/bench.mk
