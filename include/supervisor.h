@@ -25,6 +25,7 @@ struct supervisor {
 	struct srctable		 sources;	/* per-source groups */
 	struct privdrop		 pd;		/* user, group, chroot; root only */
 	struct pendings		 pend;		/* PROXY headers being read */
+	int			 sandbox_ready;	/* the seccomp filter is built */
 	struct pollfd		*pfd;		/* listeners, then pending */
 	size_t			 pfdcap;
 	struct counters		 count;

@@ -122,6 +122,20 @@ refused_total(const struct supervisor *sv)
 	return n;
 }
 
+/* The filter is built once, when first needed; a child only loads it. */
+static int
+prepare_sandbox(struct supervisor *sv, const struct config *cf)
+{
+	if (!cf->sandbox || sv->sandbox_ready)
+		return 0;
+	if (sandbox_prepare() == -1) {
+		log_warnx("sandbox: cannot build the seccomp filter");
+		return -1;
+	}
+	sv->sandbox_ready = 1;
+	return 0;
+}
+
 /* Room to poll every listener and up to max-children pending headers. */
 static int
 grow_pollfds(struct supervisor *sv, size_t max_children)
@@ -154,11 +168,8 @@ supervisor_init(struct supervisor *sv, struct config *cf,
 	sv->watchdog_ms = notify_watchdog_ms();
 	if (supervisor_privileges(&sv->pd, cf) == -1)
 		return -1;
-	/* Built once here; a child only loads it. */
-	if (sandbox_prepare() == -1) {
-		log_warnx("sandbox: cannot build the seccomp filter");
+	if (prepare_sandbox(sv, cf) == -1)
 		return -1;
-	}
 	if (srctable_init(&sv->sources, (size_t)cf->max_sources) == -1) {
 		log_warn("source table");
 		return -1;
@@ -249,7 +260,8 @@ child_start(struct supervisor *sv, int fd, const char *peer, const char *via)
 		log_errx("session peer=%s: dropping privileges: %s", peer, err);
 		_exit(OKD_EXIT_FAILURE);
 	}
-	if (sandbox_limits(0) == -1 ||
+	/* With the sandbox off the limits are best effort (valgrind refuses). */
+	if ((sandbox_limits(0) == -1 && sv->cf->sandbox) ||
 	    (sv->cf->sandbox && sandbox_enter() == -1)) {
 		log_warn("session peer=%s: sandbox", peer);
 		_exit(OKD_EXIT_FAILURE);
@@ -581,7 +593,8 @@ reload(struct supervisor *sv)
 		log_warnx("reload failed: keeping the running configuration");
 		goto done;
 	}
-	if (supervisor_privileges(&pd, next) == -1) {
+	if (supervisor_privileges(&pd, next) == -1 ||
+	    prepare_sandbox(sv, next) == -1) {
 		log_warnx("reload failed: keeping the running configuration");
 		goto done;
 	}

@@ -56,6 +56,19 @@ check_logs(const char *dir, int *nlogs)
 	return bad;
 }
 
+/* roundtrip() with valgrind's pace: every reply may take seconds. */
+static int
+slow_roundtrip(int fd, const char *msg)
+{
+	char	buf[2];
+
+	if (send(fd, msg, strlen(msg), MSG_NOSIGNAL) != (ssize_t)strlen(msg))
+		return -1;
+	if (read_exact(fd, buf, 2, 60000) == -1)
+		return -1;
+	return memcmp(buf, "OK", 2) == 0 ? 0 : -1;
+}
+
 static void
 test_whole_life_clean(void **state)
 {
@@ -77,14 +90,14 @@ test_whole_life_clean(void **state)
 	    "max-children 64\nbacklog 64\nidle-timeout 5s\n"
 	    "deny 127.0.0.9\nrefuse-message \"no\\r\\n\"\n", args), 0);
 	live = tcp_connect("127.0.0.1", p.port);
-	assert_int_equal(roundtrip(live, "hello"), 0);
-	for (i = 0; i < 60; i++) {
+	assert_int_equal(slow_roundtrip(live, "hello"), 0);
+	for (i = 0; i < 40; i++) {
 		fd = tcp_connect("127.0.0.1", p.port);
-		assert_int_equal(roundtrip(fd, "x"), 0);
+		assert_int_equal(slow_roundtrip(fd, "x"), 0);
 		close(fd);
-		if (i % 20 == 10) {
+		if (i % 15 == 5) {
 			kill(p.pid, SIGHUP);
-			assert_int_equal(okd_wait_notify(&p, "READY=1", 30000), 0);
+			assert_int_equal(okd_wait_notify(&p, "READY=1", 60000), 0);
 		}
 	}
 	/* Refused by the access rules, with the message, then closed. */
@@ -97,16 +110,16 @@ test_whole_life_clean(void **state)
 	snprintf(conf, sizeof(conf), "listen 127.0.0.1:%d\nlistn\n", p.port);
 	okd_write_conf(&p, conf);
 	kill(p.pid, SIGHUP);
-	assert_int_equal(okd_wait_notify(&p, "READY=1", 30000), 0);
+	assert_int_equal(okd_wait_notify(&p, "READY=1", 60000), 0);
 	kill(p.pid, SIGUSR1);
-	assert_int_equal(roundtrip(live, "still"), 0);
+	assert_int_equal(slow_roundtrip(live, "still"), 0);
 	close(live);
 	st = okd_stop(&p);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
 	assert_int_equal(check_logs("/tmp/okd-memcheck", &nlogs), 0);
 	/* The supervisor and every child wrote a log. */
-	assert_true(nlogs >= 60);
+	assert_true(nlogs >= 40);
 	printf("memcheck: %d processes, 0 errors, 0 bytes definitely lost\n",
 	    nlogs);
 	okd_cleanup(&p);
