@@ -63,7 +63,7 @@ test_supervisor_OBJS	= supervisor.o children.o listener.o config.o parse.o \
 test_supervisor_WRAP	= fork accept4
 
 # Integration tests drive the real build/okd over loopback.
-INTEG_TESTS	= okd clients
+INTEG_TESTS	= okd clients docs
 
 TEST_BINS	= $(UNIT_TESTS:%=$(B)/tests/test_%) $(INTEG_TESTS:%=$(B)/tests/integ_%)
 TESTLIB		= $(B)/tests/okdtest.o
@@ -85,14 +85,23 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_test,$(t))))
 $(B)/tests/integ_%: $(B)/tests/integ_%.o $(TESTLIB)
 	$(CC) $(OKD_CFLAGS) $(CFLAGS) $(OKD_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
 
+# integ_docs reads the pages, the sources and build/okd; it needs no test library.
+$(B)/tests/integ_docs: $(B)/tests/integ_docs.o
+	$(CC) $(OKD_CFLAGS) $(CFLAGS) $(OKD_LDFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka
+
 deps:
 	@sh tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
 
 run: deps $(B)/okd
 	$(B)/okd -D -f conf/okd.conf -o 'log-target stderr'
 
-check: deps $(B)/okd $(TEST_BINS)
+check: deps manlint $(B)/okd $(TEST_BINS)
 	@sh tests/run.sh $(TEST_BINS)
+
+# The man pages must lint clean: mandoc prints nothing at warning level.
+manlint: deps
+	@out=$$(mandoc -Tlint -Wwarning man/okd.8 man/okd.conf.5 2>&1); \
+	    [ -z "$$out" ] || { echo "$$out"; exit 1; }
 
 install: $(B)/okd
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/okd \
@@ -106,7 +115,7 @@ install: $(B)/okd
 clean:
 	rm -rf $(B)
 
-.PHONY: all deps run check install clean
+.PHONY: all deps run check manlint install clean
 
 # The benchmark lives with its own rules.
 -include tests/bench/bench.mk
