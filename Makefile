@@ -17,23 +17,25 @@ CFLAGS		?= -O2 -g
 LDFLAGS		?=
 
 # Recursive on purpose: pkg-config may only exist once `make deps` has run.
-PKG_CFLAGS	= $(shell pkg-config --cflags libbsd libsystemd 2>/dev/null)
-PKG_LIBS	= $(shell pkg-config --libs libbsd libsystemd 2>/dev/null)
+PKG_CFLAGS	= $(shell pkg-config --cflags libbsd libsystemd libseccomp 2>/dev/null)
+PKG_LIBS	= $(shell pkg-config --libs libbsd libsystemd libseccomp 2>/dev/null)
 
 OKD_CPPFLAGS	= -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -DLIBBSD_OPENBSD_VIS -Iinclude \
 		  -DOKD_VERSION='"$(VERSION)"' \
 		  -DOKD_CONF_PATH='"$(SYSCONFDIR)/okd/okd.conf"' \
-		  -DOKD_PIDFILE='"$(RUNSTATEDIR)/okd.pid"'
+		  -DOKD_PIDFILE='"$(RUNSTATEDIR)/okd.pid"' \
+		  -DOKD_CHROOT='"$(LOCALSTATEDIR)/lib/okd/empty"'
 OKD_CFLAGS	= -std=c11 -Wall -Wextra -Werror -fstack-protector-strong -fPIE
 OKD_LDFLAGS	= -pie -Wl,-z,relro,-z,now
 
 ifeq ($(SANITIZE),1)
-OKD_CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+OKD_CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
+		   -DOKD_SANITIZE
 OKD_LDFLAGS	+= -fsanitize=address,undefined
 endif
 
 # Build-time and test-time Debian packages; `make deps` installs what is missing.
-DEB_BUILD	= make gcc pkg-config libbsd-dev libsystemd-dev
+DEB_BUILD	= make gcc pkg-config libbsd-dev libsystemd-dev libseccomp-dev
 DEB_TEST	= libcmocka-dev mandoc netcat-openbsd socat telnet python3 procps
 
 B		= build
@@ -45,7 +47,7 @@ all: $(B)/okd
 $(B)/okd: $(OBJS)
 	$(CC) $(OKD_CFLAGS) $(CFLAGS) $(OKD_LDFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS)
 
-$(B)/%.o: src/%.c $(wildcard include/*.h) | $(B)
+$(B)/%.o: src/%.c $(wildcard include/*.h) Makefile | $(B)
 	$(CC) $(OKD_CPPFLAGS) $(PKG_CFLAGS) $(OKD_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B) $(B)/tests:
@@ -53,14 +55,28 @@ $(B) $(B)/tests:
 
 # Unit tests: one cmocka binary per module, linking that module and what it
 # needs; test_X_OBJS names the objects, test_X_WRAP the wrapped syscalls.
-UNIT_TESTS	= parse reply config session supervisor
+UNIT_TESTS	= parse reply config session supervisor proxy
 test_parse_OBJS		= parse.o
 test_reply_OBJS		= reply.o
-test_config_OBJS	= config.o parse.o log.o
-test_session_OBJS	= session.o reply.o log.o parse.o
+test_proxy_OBJS		= proxy.o
+test_config_OBJS	= config.o parse.o log.o acl.o cidr.o bucket.o
+test_session_OBJS	= session.o reply.o log.o parse.o config.o acl.o \
+			  cidr.o bucket.o
+test_session_WRAP	= send
 test_supervisor_OBJS	= supervisor.o children.o listener.o config.o parse.o \
-			  log.o notify.o session.o reply.o
+			  log.o notify.o session.o reply.o acl.o cidr.o \
+			  bucket.o srctable.o sandbox.o privdrop.o peer.o
 test_supervisor_WRAP	= fork accept4
+
+# Protection: access list, per-source limits, sandbox, privilege drop.
+UNIT_TESTS	+= cidr acl bucket srctable sandbox privdrop
+test_cidr_OBJS		= cidr.o
+test_acl_OBJS		= acl.o cidr.o
+test_bucket_OBJS	= bucket.o
+test_srctable_OBJS	= srctable.o bucket.o cidr.o
+test_sandbox_OBJS	= sandbox.o session.o reply.o log.o parse.o config.o acl.o \
+			  cidr.o bucket.o
+test_privdrop_OBJS	= privdrop.o
 
 # Integration tests drive the real build/okd over loopback.
 INTEG_TESTS	= okd clients docs
@@ -68,22 +84,23 @@ INTEG_TESTS	= okd clients docs
 TEST_BINS	= $(UNIT_TESTS:%=$(B)/tests/test_%) $(INTEG_TESTS:%=$(B)/tests/integ_%)
 TESTLIB		= $(B)/tests/okdtest.o
 
-$(B)/tests/%.o: tests/unit/%.c | $(B)/tests
+HDRS		= $(wildcard include/*.h tests/lib/*.h)
+$(B)/tests/%.o: tests/unit/%.c $(HDRS) | $(B)/tests
 	$(CC) $(OKD_CPPFLAGS) $(PKG_CFLAGS) $(OKD_CFLAGS) $(CFLAGS) -Itests/lib -c -o $@ $<
-$(B)/tests/%.o: tests/integ/%.c | $(B)/tests
+$(B)/tests/%.o: tests/integ/%.c $(HDRS) | $(B)/tests
 	$(CC) $(OKD_CPPFLAGS) $(PKG_CFLAGS) $(OKD_CFLAGS) $(CFLAGS) -Itests/lib -c -o $@ $<
-$(B)/tests/%.o: tests/lib/%.c tests/lib/%.h | $(B)/tests
+$(B)/tests/%.o: tests/lib/%.c $(HDRS) | $(B)/tests
 	$(CC) $(OKD_CPPFLAGS) $(PKG_CFLAGS) $(OKD_CFLAGS) $(CFLAGS) -Itests/lib -c -o $@ $<
 
 define unit_test
 $(B)/tests/test_$(1): $(B)/tests/test_$(1).o $$(addprefix $(B)/,$$(test_$(1)_OBJS))
 	$$(CC) $$(OKD_CFLAGS) $$(CFLAGS) $$(OKD_LDFLAGS) $$(LDFLAGS) -o $$@ $$^ \
-	    $$(foreach w,$$(test_$(1)_WRAP),-Wl,--wrap=$$(w)) $$(PKG_LIBS) -lcmocka
+	    $$(foreach w,$$(test_$(1)_WRAP),-Wl,--wrap=$$(w)) $$(PKG_LIBS) -lcmocka -lpthread
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_test,$(t))))
 
 $(B)/tests/integ_%: $(B)/tests/integ_%.o $(TESTLIB)
-	$(CC) $(OKD_CFLAGS) $(CFLAGS) $(OKD_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+	$(CC) $(OKD_CFLAGS) $(CFLAGS) $(OKD_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka -lutil -lpthread
 
 # integ_docs reads the pages, the sources and build/okd; it needs no test library.
 $(B)/tests/integ_docs: $(B)/tests/integ_docs.o

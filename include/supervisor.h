@@ -11,6 +11,8 @@
 #include "listener.h"
 #include "log.h"
 #include "okd.h"
+#include "privdrop.h"
+#include "srctable.h"
 
 /* How long the listeners rest after EMFILE, ENFILE, ENOBUFS or ENOMEM. */
 #define ACCEPT_BACKOFF_MS	100
@@ -19,6 +21,8 @@ struct supervisor {
 	struct config		*cf;
 	struct listeners	*ls;
 	struct children		 kids;
+	struct srctable		 sources;	/* per-source groups */
+	struct privdrop		 pd;		/* user, group, chroot; root only */
 	struct counters		 count;
 	const char		*confpath;
 	char *const		*overrides;
@@ -47,5 +51,6 @@ size_t	supervisor_pollset(const struct supervisor *, struct pollfd *,
 	    const struct timespec *);
 void	supervisor_accept(struct supervisor *, const struct listener *);
 void	supervisor_reap(struct supervisor *);
+int	supervisor_privileges(struct privdrop *, const struct config *);
 
 #endif

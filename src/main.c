@@ -4,10 +4,12 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bsd/libutil.h>
@@ -17,6 +19,7 @@
 #include "config.h"
 #include "listener.h"
 #include "log.h"
+#include "peer.h"
 #include "session.h"
 #include "supervisor.h"
 
@@ -42,6 +45,7 @@ serve_inetd(void)
 {
 	struct sockaddr_storage	ss;
 	socklen_t		len = sizeof(ss);
+	char			peer[PEER_STRLEN];
 	int			n, fd = STDIN_FILENO;
 
 	if ((n = sd_listen_fds(1)) > 1) {
@@ -55,7 +59,8 @@ serve_inetd(void)
 		    strerror(errno));
 		exit(OKD_EXIT_OSERR);
 	}
-	exit(session_main(fd, (struct sockaddr *)&ss, &conf));
+	exit(session_main(fd, peer_label((struct sockaddr *)&ss, &conf, peer,
+	    sizeof(peer)), &conf));
 }
 
 static void
@@ -91,6 +96,37 @@ take_pidfile(void)
 	exit(OKD_EXIT_CANTCREAT);
 }
 
+/*
+ * Forks into the background.  The parent exits 0 only once the child says
+ * it is serving (its pidfile written), so a script or a Type=forking unit
+ * may rely on both; the child gets the pipe's write end.
+ */
+static int
+detach(void)
+{
+	int	p[2], fd;
+	char	c;
+	pid_t	pid;
+
+	if (pipe2(p, O_CLOEXEC) == -1 || (pid = fork()) == -1)
+		return -1;
+	if (pid > 0) {
+		close(p[1]);
+		_exit(read(p[0], &c, 1) == 1 ? OKD_EXIT_OK : OKD_EXIT_OSERR);
+	}
+	close(p[0]);
+	if (setsid() == -1 || chdir("/") == -1)
+		return -1;
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	return p[1];
+}
+
 int
 main(int argc, char *argv[], char *envp[])
 {
@@ -100,9 +136,11 @@ main(int argc, char *argv[], char *envp[])
 	char			*ov[MAX_OVERRIDES + 2];
 	size_t			 nov = 0;
 	int			 ch, debug = 0, fg = 0, inetd = 0, check = 0;
-	int			 print = 0, r;
+	int			 print = 0, r, ready = -1;
 
 	setproctitle_init(argc, argv, envp);
+	/* Before any chroot: syslog(3) would read /etc/localtime later. */
+	tzset();
 	log_init(LOG_TARGET_STDERR, LOG_INFO, 1);
 	while ((ch = getopt(argc, argv, "dDf:hio:tTV")) != -1) {
 		switch (ch) {
@@ -150,6 +188,9 @@ main(int argc, char *argv[], char *envp[])
 	if (config_load(&conf, path, ov, nov) == -1)
 		exit(OKD_EXIT_CONFIG);
 	if (check) {
+		/* As root, unknown users and directories are config errors. */
+		if (supervisor_privileges(&sv.pd, &conf) == -1)
+			exit(OKD_EXIT_CONFIG);
 		printf("configuration OK\n");
 		exit(0);
 	}
@@ -162,20 +203,35 @@ main(int argc, char *argv[], char *envp[])
 		serve_inetd();
 	}
 	log_init(conf.log_target, conf.log_level, fg);
+	if (supervisor_privileges(&sv.pd, &conf) == -1)
+		exit(OKD_EXIT_CONFIG);
 	open_listeners();
 	if (!fg || conf.pidfile_set)
 		pfh = take_pidfile();
-	if (!fg && daemon(0, 0) == -1) {
-		log_warn("daemon");
+	if (!fg && (ready = detach()) == -1) {
+		log_warn("detach");
 		pidfile_remove(pfh);
 		exit(OKD_EXIT_OSERR);
 	}
 	if (pfh != NULL && pidfile_write(pfh) == -1)
 		log_warn("%s", conf.pidfile);
+	if (ready != -1) {
+		if (write(ready, "", 1) != 1)
+			log_warn("detach");
+		close(ready);
+	}
+	/* Always written: it also opens the log connection children share. */
+	log_always("okd %s starting, pid %ld", OKD_VERSION, (long)getpid());
 	if (supervisor_init(&sv, &conf, &listeners, path, ov, nov, fg) == -1)
-		fatal("supervisor");
+		exit(OKD_EXIT_CONFIG);
 	sv.pidfile_fd = pfh != NULL ? pidfile_fileno(pfh) : -1;
-	log_info("okd %s started, pid %ld", OKD_VERSION, (long)getpid());
+	if (geteuid() == 0)
+		log_info("children run as %s:%s, chroot %s, sandbox %s",
+		    conf.user, conf.group, sv.pd.dochroot ? sv.pd.root : "none",
+		    conf.sandbox ? "on" : "off");
+	else
+		log_info("not root: children keep uid %ld, no chroot; sandbox %s",
+		    (long)geteuid(), conf.sandbox ? "on" : "off");
 	r = supervisor_run(&sv);
 	if (pfh != NULL)
 		pidfile_remove(pfh);

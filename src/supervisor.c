@@ -5,18 +5,23 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <bsd/string.h>
 #include <bsd/unistd.h>
 
+#include "acl.h"
 #include "notify.h"
+#include "peer.h"
+#include "sandbox.h"
 #include "session.h"
 #include "supervisor.h"
 
@@ -31,6 +36,9 @@ static volatile sig_atomic_t	got_chld, got_hup, got_term, got_usr1;
 
 static const char *const refuse_names[] = {
 	[REFUSE_MAX_CHILDREN] = "max-children",
+	[REFUSE_PER_SOURCE] = "per-source",
+	[REFUSE_RATE] = "rate",
+	[REFUSE_ACCESS] = "access",
 };
 
 const char *
@@ -127,14 +135,85 @@ supervisor_init(struct supervisor *sv, struct config *cf,
 	sv->foreground = foreground;
 	sv->pidfile_fd = -1;
 	sv->watchdog_ms = notify_watchdog_ms();
+	if (supervisor_privileges(&sv->pd, cf) == -1)
+		return -1;
+	/* Built once here; a child only loads it. */
+	if (sandbox_prepare() == -1) {
+		log_warnx("sandbox: cannot build the seccomp filter");
+		return -1;
+	}
+	if (srctable_init(&sv->sources, (size_t)cf->max_sources) == -1) {
+		log_warn("source table");
+		return -1;
+	}
 	return children_init(&sv->kids, (size_t)cf->max_children);
 }
 
-/* In the child: drop the supervisor's state, then serve; never returns. */
-static __dead void
-child_start(struct supervisor *sv, int fd, const struct sockaddr *peer)
+static int64_t
+mono_ms(void)
 {
-	size_t	i;
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Creates the default chroot directory when it is missing, root-owned. */
+static void
+make_chroot_dir(const char *dir)
+{
+	char	parent[CONFIG_PATH_MAX], *slash;
+
+	if (strcmp(dir, OKD_CHROOT) != 0 || access(dir, F_OK) == 0)
+		return;
+	strlcpy(parent, dir, sizeof(parent));
+	if ((slash = strrchr(parent, '/')) != NULL && slash != parent) {
+		*slash = '\0';
+		mkdir(parent, 0755);
+	}
+	if (mkdir(dir, 0755) == 0)
+		log_info("created the empty chroot directory %s", dir);
+}
+
+/*
+ * When root: user and group names to ids and the chroot checked, once per
+ * configuration, since a child in a chroot cannot read /etc/passwd.  Not
+ * root (systemd's DynamicUser=yes): nothing to drop, pd stays empty.
+ */
+int
+supervisor_privileges(struct privdrop *pd, const struct config *cf)
+{
+	const char	*err, *root = cf->chroot;
+
+	memset(pd, 0, sizeof(*pd));
+	if (geteuid() != 0)
+		return 0;
+	/* The journal is reached by path: from inside a chroot it is not. */
+	if (strcmp(root, "none") != 0 &&
+	    log_current_target() == LOG_TARGET_JOURNAL) {
+		log_warnx("chroot %s not used: children log to the journal, which "
+		    "a chroot cannot reach (log-target syslog or stderr keeps it)",
+		    root);
+		root = "none";
+	}
+	make_chroot_dir(root);
+	if (privdrop_resolve(pd, cf->user, cf->group, root, &err) == -1) {
+		log_errx("user %s, group %s, chroot %s: %s", cf->user, cf->group,
+		    root, err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * In the child: drop the supervisor's state and privileges, enter the
+ * sandbox, and only then read a byte; never returns.
+ */
+static __dead void
+child_start(struct supervisor *sv, int fd, const char *peer)
+{
+	const char	*err;
+	size_t		 i;
 
 	for (i = 0; i < sv->ls->n; i++)
 		close(sv->ls->l[i].fd);
@@ -143,6 +222,15 @@ child_start(struct supervisor *sv, int fd, const struct sockaddr *peer)
 	for (i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
 		signal(handled[i], SIG_DFL);
 	log_child();
+	if (privdrop_apply(&sv->pd, &err) == -1) {
+		log_errx("session peer=%s: dropping privileges: %s", peer, err);
+		_exit(OKD_EXIT_FAILURE);
+	}
+	if (sandbox_limits(0) == -1 ||
+	    (sv->cf->sandbox && sandbox_enter() == -1)) {
+		log_warn("session peer=%s: sandbox", peer);
+		_exit(OKD_EXIT_FAILURE);
+	}
 	_exit(session_main(fd, peer, sv->cf));
 }
 
@@ -152,39 +240,45 @@ refuse(struct supervisor *sv, int fd, const struct sockaddr *peer,
 {
 	struct timespec	now;
 	unsigned long	held;
-	char		addr[ADDR_STRLEN];
+	char		addr[PEER_STRLEN];
 
 	sv->count.refused[why]++;
+	/* Best effort: never wait on a client we are turning away. */
+	if (sv->cf->refuse_len > 0)
+		(void)send(fd, sv->cf->refuse_msg, sv->cf->refuse_len,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
 	close(fd);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (!log_limit(&sv->rl_refuse[why], &now, &held))
 		return;
 	log_warnx("refuse peer=%s reason=%s active=%zu suppressed=%lu",
-	    format_address(peer, addr, sizeof(addr)), refuse_reason_name(why),
-	    sv->kids.count, held);
+	    peer_label(peer, sv->cf, addr, sizeof(addr)),
+	    refuse_reason_name(why), sv->kids.count, held);
 }
 
 static void
-log_accept(const struct supervisor *sv, const struct sockaddr *peer, pid_t pid)
+log_accept(const struct supervisor *sv, const char *peer, pid_t pid)
 {
-	char	addr[ADDR_STRLEN], spid[16], active[24];
+	char	spid[16], active[24];
 	struct log_field f[] = {
-		{ "peer", addr }, { "pid", spid }, { "active", active },
+		{ "peer", peer }, { "pid", spid }, { "active", active },
 	};
 
-	format_address(peer, addr, sizeof(addr));
 	snprintf(spid, sizeof(spid), "%ld", (long)pid);
 	snprintf(active, sizeof(active), "%zu", sv->kids.count);
 	log_event(LOG_INFO, "accept", f, sizeof(f) / sizeof(f[0]));
 }
 
 static void
-spawn(struct supervisor *sv, int fd, const struct sockaddr *peer)
+spawn(struct supervisor *sv, int fd, const struct sockaddr *sa,
+    struct srcent *src, const struct srckey *key)
 {
 	struct child	kid;
 	unsigned long	held;
+	char		peer[PEER_STRLEN];
 	pid_t		pid;
 
+	peer_label(sa, sv->cf, peer, sizeof(peer));
 	if ((pid = fork()) == -1) {
 		sv->count.fork_failures++;
 		close(fd);
@@ -197,9 +291,11 @@ spawn(struct supervisor *sv, int fd, const struct sockaddr *peer)
 		child_start(sv, fd, peer);
 	close(fd);
 	kid.pid = pid;
+	kid.key = *key;
 	clock_gettime(CLOCK_MONOTONIC, &kid.start);
 	/* Cannot fail: the table holds max-children and we checked. */
 	children_add(&sv->kids, &kid);
+	srctable_hold(&sv->sources, src);
 	sv->count.served++;
 	if (log_enabled(LOG_INFO))
 		log_accept(sv, peer, pid);
@@ -232,7 +328,42 @@ accept_failed(struct supervisor *sv, int err)
 	}
 }
 
-/* Drains a ready listener: accept, refuse or fork, up to a batch. */
+/*
+ * Decides on one accepted connection before any fork: access rules, the
+ * global limit, the per-source limit, then the source's rate.
+ */
+static void
+admit(struct supervisor *sv, int fd, const struct sockaddr *sa)
+{
+	const struct config	*cf = sv->cf;
+	struct srckey		 key;
+	struct srcent		*src;
+	int64_t			 now;
+
+	if (cf->acl.n > 0 && acl_check(&cf->acl, sa) == ACL_DENY) {
+		refuse(sv, fd, sa, REFUSE_ACCESS);
+		return;
+	}
+	if (sv->kids.count >= (size_t)cf->max_children) {
+		refuse(sv, fd, sa, REFUSE_MAX_CHILDREN);
+		return;
+	}
+	cidr_group(sa, cf->prefix4, cf->prefix6, &key);
+	now = mono_ms();
+	/* NULL only if every entry had live children: max-sources >= max-children rules it out. */
+	src = srctable_get(&sv->sources, &key, &cf->rate, now);
+	if (src == NULL || src->live >= (uint32_t)cf->max_per_source) {
+		refuse(sv, fd, sa, REFUSE_PER_SOURCE);
+		return;
+	}
+	if (cf->rate.n > 0 && !bucket_take(&src->bucket, &cf->rate, now)) {
+		refuse(sv, fd, sa, REFUSE_RATE);
+		return;
+	}
+	spawn(sv, fd, sa, src, &key);
+}
+
+/* Drains a ready listener: accept, then refuse or fork, up to a batch. */
 void
 supervisor_accept(struct supervisor *sv, const struct listener *l)
 {
@@ -249,12 +380,11 @@ supervisor_accept(struct supervisor *sv, const struct listener *l)
 			continue;
 		}
 		sv->count.accepted++;
-		if (sv->kids.count >= (size_t)sv->cf->max_children) {
-			refuse(sv, fd, (struct sockaddr *)&ss,
-			    REFUSE_MAX_CHILDREN);
-			continue;
-		}
-		spawn(sv, fd, (struct sockaddr *)&ss);
+		admit(sv, fd, (struct sockaddr *)&ss);
+		/* overload defer: leave the rest in the kernel's backlog. */
+		if (sv->cf->overload == OVERLOAD_DEFER &&
+		    sv->kids.count >= (size_t)sv->cf->max_children)
+			return;
 	}
 }
 
@@ -271,6 +401,9 @@ supervisor_reap(struct supervisor *sv)
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 		if (children_remove(&sv->kids, pid, &kid) == -1)
 			continue;
+		srctable_release(&sv->sources, &kid.key);
+		if (sandbox_violation(st))
+			sv->count.violations++;
 		if (WIFSIGNALED(st))
 			sv->count.signaled++;
 		else if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
@@ -280,7 +413,12 @@ supervisor_reap(struct supervisor *sv)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (!log_limit(&sv->rl_child, &now, &held))
 			continue;
-		if (WIFSIGNALED(st))
+		if (sandbox_violation(st))
+			log_warnx("child pid=%ld sandbox violation: a forbidden "
+			    "system call (its number is in the kernel's audit "
+			    "log, type=1326); %lu more not logged", (long)pid,
+			    held);
+		else if (WIFSIGNALED(st))
 			log_warnx("child pid=%ld killed by signal %d (%s); "
 			    "%lu more not logged", (long)pid, WTERMSIG(st),
 			    strsignal(WTERMSIG(st)), held);
@@ -299,6 +437,8 @@ static void
 reload(struct supervisor *sv)
 {
 	struct config	*next;
+	struct privdrop	 pd;
+	struct srctable	 sources;
 	size_t		 cap;
 
 	notify_reloading();
@@ -313,15 +453,33 @@ reload(struct supervisor *sv)
 		log_warnx("reload failed: keeping the running configuration");
 		goto done;
 	}
+	if (supervisor_privileges(&pd, next) == -1) {
+		log_warnx("reload failed: keeping the running configuration");
+		goto done;
+	}
 	cap = (size_t)next->max_children;
 	if (cap > sv->kids.cap && children_resize(&sv->kids, cap) == -1) {
 		log_warn("reload failed: keeping the running configuration");
 		goto done;
 	}
-	if (listeners_update(sv->ls, next) == -1) {
-		log_warnx("reload failed: keeping the running configuration");
+	if (next->max_sources != sv->cf->max_sources &&
+	    (srctable_init(&sources, (size_t)next->max_sources) == -1 ||
+	    srctable_copy(&sources, &sv->sources) == -1)) {
+		log_warn("reload failed: keeping the running configuration");
+		srctable_free(&sources);
 		goto done;
 	}
+	if (listeners_update(sv->ls, next) == -1) {
+		log_warnx("reload failed: keeping the running configuration");
+		if (next->max_sources != sv->cf->max_sources)
+			srctable_free(&sources);
+		goto done;
+	}
+	if (next->max_sources != sv->cf->max_sources) {
+		srctable_free(&sv->sources);
+		sv->sources = sources;
+	}
+	sv->pd = pd;
 	*sv->cf = *next;
 	if (cap < sv->kids.cap)
 		children_resize(&sv->kids, cap);
@@ -337,16 +495,23 @@ done:
 static void
 report(const struct supervisor *sv)
 {
-	log_notice("stats active=%zu accepted=%llu served=%llu refused=%llu "
-	    "refused-max-children=%llu fork-failures=%llu accept-errors=%llu "
-	    "signaled=%llu failed=%llu reloads=%llu",
+	log_always("stats active=%zu accepted=%llu served=%llu refused=%llu "
+	    "refused-max-children=%llu refused-per-source=%llu "
+	    "refused-rate=%llu refused-access=%llu sources=%zu "
+	    "fork-failures=%llu accept-errors=%llu "
+	    "signaled=%llu violations=%llu failed=%llu reloads=%llu",
 	    sv->kids.count, (unsigned long long)sv->count.accepted,
 	    (unsigned long long)sv->count.served,
 	    (unsigned long long)refused_total(sv),
 	    (unsigned long long)sv->count.refused[REFUSE_MAX_CHILDREN],
+	    (unsigned long long)sv->count.refused[REFUSE_PER_SOURCE],
+	    (unsigned long long)sv->count.refused[REFUSE_RATE],
+	    (unsigned long long)sv->count.refused[REFUSE_ACCESS],
+	    sv->sources.used,
 	    (unsigned long long)sv->count.fork_failures,
 	    (unsigned long long)sv->count.accept_errors,
 	    (unsigned long long)sv->count.signaled,
+	    (unsigned long long)sv->count.violations,
 	    (unsigned long long)sv->count.failed,
 	    (unsigned long long)sv->count.reloads);
 }
@@ -416,6 +581,9 @@ supervisor_pollset(const struct supervisor *sv, struct pollfd *pfd,
 	size_t	i;
 
 	if (sv->draining || ms_until(now, &sv->backoff_until) > 0)
+		return 0;
+	if (sv->cf->overload == OVERLOAD_DEFER &&
+	    sv->kids.count >= (size_t)sv->cf->max_children)
 		return 0;
 	for (i = 0; i < sv->ls->n; i++) {
 		pfd[i].fd = sv->ls->l[i].fd;
