@@ -102,10 +102,6 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_test,$(t))))
 $(B)/tests/integ_%: $(B)/tests/integ_%.o $(TESTLIB)
 	$(CC) $(OKD_CFLAGS) $(CFLAGS) $(OKD_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka -lutil -lpthread
 
-# integ_docs reads the pages, the sources and build/okd; it needs no test library.
-$(B)/tests/integ_docs: $(B)/tests/integ_docs.o
-	$(CC) $(OKD_CFLAGS) $(CFLAGS) $(OKD_LDFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka
-
 deps:
 	@sh tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
 

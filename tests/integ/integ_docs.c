@@ -35,6 +35,7 @@ struct keyword {
 
 static const char	*top = ".";
 static const char	*okd = "build/okd";
+static int		 quiet;		/* drift test: problems are expected */
 
 /* Every problem is printed, so one run shows all that is wrong. */
 static int
@@ -42,6 +43,8 @@ problem(const char *fmt, ...)
 {
 	va_list	ap;
 
+	if (quiet)
+		return 1;
 	va_start(ap, fmt);
 	fputs("docs: ", stderr);
 	vfprintf(stderr, fmt, ap);
@@ -1011,7 +1014,7 @@ test_checks_catch_drift(void **state)
 	assert_non_null(config_c);
 	assert_non_null(main_c);
 	assert_non_null(src);
-	fputs("docs: the problems below are expected\n", stderr);
+	quiet = 1;
 
 	/* A new keyword that -T prints, with no entry. */
 	m = appended(printed, "frobnicate 3\n");
@@ -1070,6 +1073,7 @@ test_checks_catch_drift(void **state)
 	assert_true(check_environment(okd8, m) > 0);
 	free(m);
 
+	quiet = 0;
 	free(conf5);
 	free(okd8);
 	free(okd_h);
