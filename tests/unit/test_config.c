@@ -118,6 +118,108 @@ test_every_keyword(void **state)
 }
 
 static void
+test_protection_keywords(void **state)
+{
+	struct config	cf;
+
+	(void)state;
+	assert_int_equal(parse(&cf, "", NULL, 0), 0);
+	assert_int_equal(cf.max_per_source, 32);
+	assert_int_equal(cf.prefix4, 32);
+	assert_int_equal(cf.prefix6, 64);
+	assert_int_equal(cf.rate.n, 0);
+	assert_int_equal(cf.overload, OVERLOAD_CLOSE);
+	assert_int_equal(cf.refuse_len, 0);
+	assert_int_equal(cf.max_sources, 65536);
+	assert_int_equal(cf.acl.n, 0);
+	assert_string_equal(cf.user, "nobody");
+	assert_string_equal(cf.group, "nogroup");
+	assert_string_equal(cf.chroot, OKD_CHROOT);
+	assert_int_equal(cf.sandbox, 1);
+	assert_int_equal(cf.max_session_ms, 0);
+	assert_int_equal(cf.log_peer, LOG_PEER_FULL);
+	assert_int_equal(parse(&cf,
+	    "max-per-source 4\n"
+	    "source-prefix 24 48\n"
+	    "rate-limit 10/1m burst 20\n"
+	    "overload defer\n"
+	    "refuse-message \"busy\\r\\n\"\n"
+	    "max-sources 1000\n"
+	    "allow 10.0.0.0/8\n"
+	    "deny 2001:db8::/32\n"
+	    "allow 192.0.2.1\n"
+	    "deny *\n"
+	    "user daemon\n"
+	    "group daemon\n"
+	    "chroot none\n"
+	    "sandbox off\n"
+	    "max-session 1h\n"
+	    "log-peer prefix\n", NULL, 0), 0);
+	assert_int_equal(cf.max_per_source, 4);
+	assert_int_equal(cf.prefix4, 24);
+	assert_int_equal(cf.prefix6, 48);
+	assert_int_equal(cf.rate.n, 10);
+	assert_int_equal(cf.rate.period_ms, 60000);
+	assert_int_equal(cf.rate.burst, 20);
+	assert_int_equal(cf.overload, OVERLOAD_DEFER);
+	assert_int_equal(cf.refuse_len, 6);
+	assert_memory_equal(cf.refuse_msg, "busy\r\n", 6);
+	assert_int_equal(cf.max_sources, 1000);
+	assert_int_equal(cf.acl.n, 4);
+	assert_int_equal(cf.acl.rule[1].action, ACL_DENY);
+	assert_int_equal(cf.acl.rule[3].action, ACL_DENY);
+	assert_string_equal(cf.user, "daemon");
+	assert_string_equal(cf.chroot, "none");
+	assert_int_equal(cf.sandbox, 0);
+	assert_int_equal(cf.max_session_ms, 3600000);
+	assert_int_equal(cf.log_peer, LOG_PEER_PREFIX);
+	/* rate-limit without burst: the burst is N. */
+	assert_int_equal(parse(&cf, "rate-limit 5/2s\n", NULL, 0), 0);
+	assert_int_equal(cf.rate.burst, 5);
+}
+
+static void
+test_protection_errors(void **state)
+{
+	(void)state;
+	expect_error("max-per-source 0\n", "t.conf:1: max-per-source:");
+	expect_error("source-prefix 33 64\n", "source-prefix: \"33\" is too large");
+	expect_error("source-prefix 24 129\n", "source-prefix: \"129\" is too large");
+	expect_error("source-prefix 24\n", "source-prefix: missing value");
+	expect_error("rate-limit 10\n", "rate-limit: \"10\" is not N/DURATION");
+	expect_error("rate-limit 0/1s\n", "rate-limit: \"0\" is too small");
+	expect_error("rate-limit 5/1y\n", "rate-limit: \"1y\": invalid unit");
+	expect_error("rate-limit 5/1s burst\n", "rate-limit: expected");
+	expect_error("rate-limit 5/1s bust 3\n", "rate-limit: expected");
+	expect_error("rate-limit 5/1s burst 0\n", "rate-limit: burst \"0\"");
+	expect_error("overload drop\n", "overload: \"drop\" is not one of close, defer");
+	expect_error("refuse-message \"\"\n", "refuse-message: empty");
+	expect_error("max-sources 0\n", "max-sources: \"0\" is too small");
+	expect_error("max-children 300\nmax-sources 100\n",
+	    "max-children 300 exceeds max-sources 100");
+	expect_error("allow 10.0.0.1/8\n", "t.conf:1: allow: \"10.0.0.1/8\": host bits set");
+	expect_error("deny 300.0.0.0/8\n", "t.conf:1: deny: \"300.0.0.0/8\"");
+	expect_error("chroot var/empty\n", "chroot: \"var/empty\" is not an absolute path");
+	expect_error("sandbox maybe\n", "sandbox: \"maybe\" is not one of on, off");
+	expect_error("max-session 2d\n", "max-session: \"2d\": invalid unit");
+	expect_error("log-peer some\n", "log-peer: \"some\" is not one of full, prefix, none");
+}
+
+/* -o allow or deny replaces the file's whole rule list, in order. */
+static void
+test_acl_override(void **state)
+{
+	struct config	 cf;
+	char		*ov[] = { "deny 127.0.0.3", "allow *" };
+
+	(void)state;
+	assert_int_equal(parse(&cf, "allow 10.0.0.0/8\ndeny *\n", ov, 2), 0);
+	assert_int_equal(cf.acl.n, 2);
+	assert_int_equal(cf.acl.rule[0].action, ACL_DENY);
+	assert_int_equal(cf.acl.rule[1].action, ACL_ALLOW);
+}
+
+static void
 test_errors_name_file_line_keyword(void **state)
 {
 	(void)state;
@@ -228,7 +330,10 @@ test_print_reads_back(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&a, "listen [::1]:5\nlisten *:6\nreply \"\\x00\\xff\\\"\\\\ x\"\n"
-	    "idle-timeout 1500ms\nsend-timeout 90s\nack line\nlog-level error\n",
+	    "idle-timeout 1500ms\nsend-timeout 90s\nack line\nlog-level error\n"
+	    "rate-limit 7/90s burst 9\nrefuse-message \"no\\r\\n\"\n"
+	    "allow ::1\ndeny 10.0.0.0/8\nallow *\noverload defer\n"
+	    "source-prefix 0 128\nmax-session 2m\nlog-peer none\n",
 	    NULL, 0), 0);
 	fp = open_memstream(&text, &len);
 	config_print(fp, &a);
@@ -246,6 +351,9 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_every_keyword),
 		cmocka_unit_test(test_errors_name_file_line_keyword),
+		cmocka_unit_test(test_protection_keywords),
+		cmocka_unit_test(test_protection_errors),
+		cmocka_unit_test(test_acl_override),
 		cmocka_unit_test(test_long_reply),
 		cmocka_unit_test(test_all_errors_reported),
 		cmocka_unit_test(test_nothing_half_applied),
