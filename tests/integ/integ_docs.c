@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -815,6 +816,66 @@ check_environment(const char *okd8, const char *sources)
 	return bad;
 }
 
+/*
+ * Each literal block of okd.conf(5) EXAMPLES that is not a shell session
+ * (no line starts with "$ " or "# okd") is a configuration okd -t accepts.
+ */
+static int
+check_examples(const char *conf5)
+{
+	char		 line[LINE_MAX_LEN], plain[LINE_MAX_LEN], path[64];
+	char		 cmd[1024], *sect, *out;
+	const char	*p;
+	FILE		*fp = NULL;
+	int		 bad = 0, blocks = 0, shell = 0, st, fd;
+
+	if ((sect = section(conf5, "EXAMPLES")) == NULL)
+		return problem("okd.conf.5: no .Sh EXAMPLES");
+	for (p = sect; next_line(&p, line, sizeof(line));) {
+		if (starts(line, ".Bd -literal")) {
+			snprintf(path, sizeof(path), "/tmp/okd-docs.XXXXXX");
+			if ((fd = mkstemp(path)) == -1 ||
+			    (fp = fdopen(fd, "w")) == NULL) {
+				free(sect);
+				return problem("mkstemp: cannot create %s", path);
+			}
+			shell = 0;
+			continue;
+		}
+		if (fp == NULL)
+			continue;
+		if (starts(line, ".Ed")) {
+			fclose(fp);
+			fp = NULL;
+			if (!shell) {
+				blocks++;
+				snprintf(cmd, sizeof(cmd), "%s -t -f %s 2>&1",
+				    okd, path);
+				out = run(cmd, &st);
+				if (st != 0)
+					bad += problem("okd.conf.5: example %d "
+					    "fails okd -t: %s", blocks,
+					    out != NULL ? out : "");
+				free(out);
+			}
+			unlink(path);
+			continue;
+		}
+		unescape(line, plain, sizeof(plain));
+		if (starts(plain, "$ ") || starts(plain, "# okd"))
+			shell = 1;
+		fprintf(fp, "%s\n", plain);
+	}
+	if (fp != NULL) {
+		fclose(fp);
+		unlink(path);
+	}
+	free(sect);
+	if (blocks == 0)
+		bad += problem("okd.conf.5: EXAMPLES has no configuration");
+	return bad;
+}
+
 /* A copy of s with the first from replaced by to; fails the test if absent. */
 static char *
 replaced(const char *s, const char *from, const char *to)
@@ -992,6 +1053,24 @@ test_environment_documented(void **state)
 	free(src);
 }
 
+static void
+test_examples_check(void **state)
+{
+	char	*conf5 = slurp("man/okd.conf.5");
+	char	*m;
+
+	(void)state;
+	assert_non_null(conf5);
+	assert_int_equal(check_examples(conf5), 0);
+	/* A broken example must be caught. */
+	quiet = 1;
+	m = replaced(conf5, "listen *:8001", "listen *:0");
+	assert_true(check_examples(m) > 0);
+	quiet = 0;
+	free(m);
+	free(conf5);
+}
+
 /* The checks catch what they are for: each drift must be reported. */
 static void
 test_checks_catch_drift(void **state)
@@ -1096,6 +1175,7 @@ main(void)
 		cmocka_unit_test(test_exit_codes_documented),
 		cmocka_unit_test(test_signals_documented),
 		cmocka_unit_test(test_environment_documented),
+		cmocka_unit_test(test_examples_check),
 		cmocka_unit_test(test_checks_catch_drift),
 	};
 
