@@ -36,7 +36,8 @@ endif
 
 # Build-time and test-time Debian packages; `make deps` installs what is missing.
 DEB_BUILD	= make gcc pkg-config libbsd-dev libsystemd-dev libseccomp-dev
-DEB_TEST	= libcmocka-dev mandoc netcat-openbsd socat telnet python3 procps
+DEB_TEST	= libcmocka-dev mandoc netcat-openbsd socat telnet python3 procps \
+		  haproxy
 
 B		= build
 SRCS		= $(wildcard src/*.c)
@@ -65,7 +66,8 @@ test_session_OBJS	= session.o reply.o log.o parse.o config.o acl.o \
 test_session_WRAP	= send
 test_supervisor_OBJS	= supervisor.o children.o listener.o config.o parse.o \
 			  log.o notify.o session.o reply.o acl.o cidr.o \
-			  bucket.o srctable.o sandbox.o privdrop.o peer.o
+			  bucket.o srctable.o sandbox.o privdrop.o peer.o \
+			  pending.o proxy.o
 test_supervisor_WRAP	= fork accept4
 
 # Protection: access list, per-source limits, sandbox, privilege drop.
@@ -79,7 +81,7 @@ test_sandbox_OBJS	= sandbox.o session.o reply.o log.o parse.o config.o acl.o \
 test_privdrop_OBJS	= privdrop.o
 
 # Integration tests drive the real build/okd over loopback.
-INTEG_TESTS	= okd clients protect docs
+INTEG_TESTS	= okd clients protect proxy docs
 
 TEST_BINS	= $(UNIT_TESTS:%=$(B)/tests/test_%) $(INTEG_TESTS:%=$(B)/tests/integ_%)
 TESTLIB		= $(B)/tests/okdtest.o

@@ -11,6 +11,7 @@
 #include "listener.h"
 #include "log.h"
 #include "okd.h"
+#include "pending.h"
 #include "privdrop.h"
 #include "srctable.h"
 
@@ -23,6 +24,9 @@ struct supervisor {
 	struct children		 kids;
 	struct srctable		 sources;	/* per-source groups */
 	struct privdrop		 pd;		/* user, group, chroot; root only */
+	struct pendings		 pend;		/* PROXY headers being read */
+	struct pollfd		*pfd;		/* listeners, then pending */
+	size_t			 pfdcap;
 	struct counters		 count;
 	const char		*confpath;
 	char *const		*overrides;
@@ -49,6 +53,8 @@ int	supervisor_init(struct supervisor *, struct config *,
 int	supervisor_run(struct supervisor *);
 size_t	supervisor_pollset(const struct supervisor *, struct pollfd *,
 	    const struct timespec *);
+void	supervisor_proxy(struct supervisor *, size_t);
+void	supervisor_expire(struct supervisor *, const struct timespec *);
 void	supervisor_accept(struct supervisor *, const struct listener *);
 void	supervisor_reap(struct supervisor *);
 int	supervisor_privileges(struct privdrop *, const struct config *);

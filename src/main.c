@@ -60,7 +60,7 @@ serve_inetd(void)
 		exit(OKD_EXIT_OSERR);
 	}
 	exit(session_main(fd, peer_label((struct sockaddr *)&ss, &conf, peer,
-	    sizeof(peer)), &conf));
+	    sizeof(peer)), NULL, &conf));
 }
 
 static void
@@ -71,7 +71,9 @@ open_listeners(void)
 	if ((n = listeners_adopt(&listeners)) == -1)
 		exit(OKD_EXIT_OSERR);
 	if (n > 0) {
-		log_info("serving %d passed sockets; listen lines are not used", n);
+		log_info("serving %d passed sockets; listen lines only mark "
+		    "proxy-protocol", n);
+		listeners_mark_proxy(&listeners, &conf);
 		return;
 	}
 	if (listeners_open(&listeners, &conf) == -1)

@@ -312,6 +312,29 @@ okd_log_wait(struct okd_proc *p, const char *needle, int timeout_ms)
 	return -1;
 }
 
+/* The value of key in the newest SIGUSR1 stats line. */
+long
+okd_stat(struct okd_proc *p, const char *key)
+{
+	char	*log, *line, *at, pat[64];
+	long	 v = -1;
+	int	 before = okd_log_count(p, "stats active=");
+	long	 end = now_ms() + 3000;
+
+	kill(p->pid, SIGUSR1);
+	while (okd_log_count(p, "stats active=") == before && now_ms() < end)
+		usleep(10000);
+	log = okd_log_read(p);
+	line = log;
+	while ((at = strstr(line + 1, "stats active=")) != NULL)
+		line = at;
+	snprintf(pat, sizeof(pat), " %s=", key);
+	if ((at = strstr(line, pat)) != NULL)
+		v = strtol(at + strlen(pat), NULL, 10);
+	free(log);
+	return v;
+}
+
 void
 okd_cleanup(struct okd_proc *p)
 {
