@@ -20,6 +20,8 @@
 #include "listener.h"
 #include "log.h"
 #include "peer.h"
+#include "privdrop.h"
+#include "sandbox.h"
 #include "session.h"
 #include "supervisor.h"
 
@@ -43,10 +45,12 @@ usage(int status)
 static __dead void
 serve_inetd(void)
 {
-	struct sockaddr_storage	ss;
-	socklen_t		len = sizeof(ss);
-	char			peer[PEER_STRLEN];
-	int			n, fd = STDIN_FILENO;
+	struct sockaddr_storage	 ss;
+	struct privdrop		 pd;
+	socklen_t		 len = sizeof(ss);
+	const char		*err;
+	char			 peer[PEER_STRLEN];
+	int			 n, fd = STDIN_FILENO;
 
 	if ((n = sd_listen_fds(1)) > 1) {
 		log_errx("-i: %d sockets passed, expected one connection", n);
@@ -57,6 +61,21 @@ serve_inetd(void)
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) == -1) {
 		log_errx("-i: fd %d is not a connected socket: %s", fd,
 		    strerror(errno));
+		exit(OKD_EXIT_OSERR);
+	}
+	/* The same box as a forked child: ids, chroot, limits, filter. */
+	if (supervisor_privileges(&pd, &conf) == -1)
+		exit(OKD_EXIT_CONFIG);
+	if (conf.sandbox && sandbox_prepare() == -1) {
+		log_errx("-i: cannot build the seccomp filter");
+		exit(OKD_EXIT_OSERR);
+	}
+	if (privdrop_apply(&pd, &err) == -1) {
+		log_errx("-i: dropping privileges: %s", err);
+		exit(OKD_EXIT_OSERR);
+	}
+	if (sandbox_limits(0) == -1 || (conf.sandbox && sandbox_enter() == -1)) {
+		log_warn("-i: sandbox");
 		exit(OKD_EXIT_OSERR);
 	}
 	exit(session_main(fd, peer_label((struct sockaddr *)&ss, &conf, peer,
@@ -224,8 +243,9 @@ main(int argc, char *argv[], char *envp[])
 	}
 	/* Always written: it also opens the log connection children share. */
 	log_always("okd %s starting, pid %ld", OKD_VERSION, (long)getpid());
+	/* Privileges were checked above: what fails here is the system. */
 	if (supervisor_init(&sv, &conf, &listeners, path, ov, nov, fg) == -1)
-		exit(OKD_EXIT_CONFIG);
+		exit(OKD_EXIT_OSERR);
 	sv.pidfile_fd = pfh != NULL ? pidfile_fileno(pfh) : -1;
 	if (geteuid() == 0)
 		log_info("children run as %s:%s, chroot %s, sandbox %s",
