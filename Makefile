@@ -81,7 +81,7 @@ test_sandbox_OBJS	= sandbox.o session.o reply.o log.o parse.o config.o acl.o \
 test_privdrop_OBJS	= privdrop.o
 
 # Integration tests drive the real build/okd over loopback.
-INTEG_TESTS	= okd clients protect proxy systemd
+INTEG_TESTS	= okd clients protect proxy systemd docs
 
 TEST_BINS	= $(UNIT_TESTS:%=$(B)/tests/test_%) $(INTEG_TESTS:%=$(B)/tests/integ_%)
 TESTLIB		= $(B)/tests/okdtest.o
@@ -114,8 +114,13 @@ deps:
 run: deps $(B)/okd
 	$(B)/okd -D -f conf/okd.conf -o 'log-target stderr'
 
-check: deps systemd-root $(B)/okd $(TEST_BINS)
+check: deps manlint systemd-root $(B)/okd $(TEST_BINS)
 	@sh tests/run.sh $(TEST_BINS)
+
+# The man pages must lint clean: mandoc prints nothing at warning level.
+manlint: deps
+	@out=$$(mandoc -Tlint -Wwarning man/okd.8 man/okd.conf.5 2>&1); \
+	    [ -z "$$out" ] || { echo "$$out"; exit 1; }
 
 # The Debian tree integ_systemd boots: built once (1-5 min, needs the network
 # and root) outside run.sh's time limit, then cached in /var/cache/okd-test.
@@ -148,7 +153,7 @@ memcheck: deps $(B)/okd $(B)/tests/integ_memcheck
 $(B)/tests/integ_memcheck.o: tests/integ/memcheck.c $(HDRS) | $(B)/tests
 	$(CC) $(OKD_CPPFLAGS) $(PKG_CFLAGS) $(OKD_CFLAGS) $(CFLAGS) -Itests/lib -c -o $@ $<
 
-.PHONY: all deps run check install clean systemd-root memcheck
+.PHONY: all deps run check manlint install clean systemd-root memcheck
 
 # The benchmark lives with its own rules.
 -include tests/bench/bench.mk
