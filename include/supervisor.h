@@ -33,6 +33,7 @@ struct supervisor {
 	char *const		*overrides;
 	size_t			 noverrides;
 	int			 foreground;
+	int			 debug;		/* -d: kept over reloads */
 	int			 pidfile_fd;	/* closed in children */
 	struct timespec		 backoff_until;	/* listeners rest until then */
 	int			 draining;
@@ -59,5 +60,6 @@ void	supervisor_expire(struct supervisor *, const struct timespec *);
 void	supervisor_accept(struct supervisor *, const struct listener *);
 void	supervisor_reap(struct supervisor *);
 int	supervisor_privileges(struct privdrop *, const struct config *);
+void	supervisor_debug(struct config *);
 
 #endif
