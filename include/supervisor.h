@@ -53,6 +53,7 @@ struct supervisor {
 int	supervisor_init(struct supervisor *, struct config *,
 	    struct listeners *, const char *, char *const *, size_t, int);
 int	supervisor_run(struct supervisor *);
+void	supervisor_free(struct supervisor *);
 size_t	supervisor_pollset(const struct supervisor *, struct pollfd *,
 	    const struct timespec *);
 void	supervisor_proxy(struct supervisor *, size_t);

@@ -856,8 +856,18 @@ supervisor_run(struct supervisor *sv)
 				supervisor_accept(sv, &sv->ls->l[i]);
 	}
 	log_info("stopped: served %llu", (unsigned long long)sv->count.served);
+	supervisor_free(sv);
+	return OKD_EXIT_OK;
+}
+
+/* Everything supervisor_init and the loop allocated. */
+void
+supervisor_free(struct supervisor *sv)
+{
 	children_free(&sv->kids);
 	pendings_free(&sv->pend);
+	srctable_free(&sv->sources);
 	free(sv->pfd);
-	return OKD_EXIT_OK;
+	sv->pfd = NULL;
+	sv->pfdcap = 0;
 }

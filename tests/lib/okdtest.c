@@ -371,11 +371,23 @@ okd_stat(struct okd_proc *p, const char *key)
 	return v;
 }
 
-void
+/*
+ * What must never appear in okd's log: a sanitizer report (from the
+ * supervisor, or the start of one from a child), a child killed by the
+ * sandbox or by a signal.
+ */
+static const char *const alarms[] = {
+	"AddressSanitizer", "LeakSanitizer", "runtime error:",
+	"sandbox violation", "killed by signal",
+};
+
+/* Stops okd and removes its files; -1 if its log holds an alarm. */
+int
 okd_cleanup(struct okd_proc *p)
 {
-	char	cmd[128];
+	char	cmd[128], *log;
 	size_t	i;
+	int	bad = 0;
 
 	if (p->pid > 0)
 		okd_stop(p);
@@ -389,11 +401,23 @@ okd_cleanup(struct okd_proc *p)
 		close(p->notify_fd);
 	for (i = 0; i < p->nmsgs; i++)
 		free(p->msgs[i]);
+	if (p->log[0] != '\0') {
+		log = okd_log_read(p);
+		for (i = 0; i < sizeof(alarms) / sizeof(alarms[0]); i++) {
+			if (strstr(log, alarms[i]) != NULL) {
+				fprintf(stderr, "okd log %s holds \"%s\":\n%s\n",
+				    p->log, alarms[i], log);
+				bad = -1;
+			}
+		}
+		free(log);
+	}
 	if (getenv("OKDTEST_KEEP") == NULL && p->dir[0] != '\0') {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", p->dir);
-		if (system(cmd) != 0)
+		if (bad == 0 && system(cmd) != 0)
 			fprintf(stderr, "cannot remove %s\n", p->dir);
 	}
+	return bad;
 }
 
 int
