@@ -20,7 +20,7 @@ LDFLAGS		?=
 PKG_CFLAGS	= $(shell pkg-config --cflags libbsd libsystemd 2>/dev/null)
 PKG_LIBS	= $(shell pkg-config --libs libbsd libsystemd 2>/dev/null)
 
-OKD_CPPFLAGS	= -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -Iinclude \
+OKD_CPPFLAGS	= -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -DLIBBSD_OPENBSD_VIS -Iinclude \
 		  -DOKD_VERSION='"$(VERSION)"' \
 		  -DOKD_CONF_PATH='"$(SYSCONFDIR)/okd/okd.conf"' \
 		  -DOKD_PIDFILE='"$(RUNSTATEDIR)/okd.pid"'

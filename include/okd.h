@@ -24,7 +24,6 @@
 /* Why the supervisor turned a connection away without forking. */
 enum refuse_reason {
 	REFUSE_MAX_CHILDREN,
-	REFUSE_FORK,
 	REFUSE_NREASONS
 };
 
@@ -33,6 +32,7 @@ struct counters {
 	uint64_t	accepted;	/* taken off a listener */
 	uint64_t	served;		/* children forked */
 	uint64_t	refused[REFUSE_NREASONS];
+	uint64_t	fork_failures;
 	uint64_t	accept_errors;	/* EMFILE and friends */
 	uint64_t	signaled;	/* children killed by a signal */
 	uint64_t	failed;		/* children that exited non-zero */

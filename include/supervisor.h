@@ -2,6 +2,7 @@
 #ifndef SUPERVISOR_H
 #define SUPERVISOR_H
 
+#include <poll.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -22,15 +23,28 @@ struct supervisor {
 	const char		*confpath;
 	char *const		*overrides;
 	size_t			 noverrides;
+	int			 foreground;
+	int			 pidfile_fd;	/* closed in children */
 	struct timespec		 backoff_until;	/* listeners rest until then */
 	int			 draining;
+	int			 killed;	/* drain: SIGTERM sent, then SIGKILL */
+	struct timespec		 drain_deadline;
+	struct timespec		 status_at;	/* last STATUS= sent */
+	struct timespec		 watchdog_at;	/* last WATCHDOG=1 sent */
+	int64_t			 watchdog_ms;
+	char			 status[128];
+	char			 title[128];
 	struct log_limiter	 rl_refuse[REFUSE_NREASONS];
 	struct log_limiter	 rl_accept;
+	struct log_limiter	 rl_fork;
+	struct log_limiter	 rl_child;
 };
 
 int	supervisor_init(struct supervisor *, struct config *,
-	    struct listeners *, const char *, char *const *, size_t);
+	    struct listeners *, const char *, char *const *, size_t, int);
 int	supervisor_run(struct supervisor *);
+size_t	supervisor_pollset(const struct supervisor *, struct pollfd *,
+	    const struct timespec *);
 void	supervisor_accept(struct supervisor *, const struct listener *);
 void	supervisor_reap(struct supervisor *);
 

@@ -1,0 +1,515 @@
+/*
+ * The configuration file: a keyword table, a tokenizer, one switch that sets
+ * each keyword, strict errors as file:line: keyword: message, and the printer
+ * behind -T whose output okd reads back unchanged.
+ */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <bsd/string.h>
+
+#include "config.h"
+#include "log.h"
+
+#define MAX_WORDS	8
+
+enum kw {
+	KW_LISTEN,
+	KW_BACKLOG,
+	KW_MAX_CHILDREN,
+	KW_IDLE_TIMEOUT,
+	KW_SEND_TIMEOUT,
+	KW_RECV_BUFFER,
+	KW_REPLY,
+	KW_ACK,
+	KW_SHUTDOWN_GRACE,
+	KW_PIDFILE,
+	KW_LOG_LEVEL,
+	KW_LOG_TARGET,
+	KW_COUNT
+};
+
+struct keyword {
+	const char	*name;
+	enum kw		 kw;
+	int		 multi;		/* may be given more than once */
+	int		 nargs;
+};
+
+/* In the order -T prints them. */
+static const struct keyword keywords[] = {
+	{ "listen",		KW_LISTEN,		1, 1 },
+	{ "backlog",		KW_BACKLOG,		0, 1 },
+	{ "max-children",	KW_MAX_CHILDREN,	0, 1 },
+	{ "idle-timeout",	KW_IDLE_TIMEOUT,	0, 1 },
+	{ "send-timeout",	KW_SEND_TIMEOUT,	0, 1 },
+	{ "recv-buffer",	KW_RECV_BUFFER,		0, 1 },
+	{ "reply",		KW_REPLY,		0, 1 },
+	{ "ack",		KW_ACK,			0, 1 },
+	{ "shutdown-grace",	KW_SHUTDOWN_GRACE,	0, 1 },
+	{ "pidfile",		KW_PIDFILE,		0, 1 },
+	{ "log-level",		KW_LOG_LEVEL,		0, 1 },
+	{ "log-target",		KW_LOG_TARGET,		0, 1 },
+};
+
+struct choice {
+	const char	*name;
+	int		 value;
+};
+
+static const struct choice ack_choices[] = {
+	{ "read", ACK_READ }, { "line", ACK_LINE }, { NULL, 0 }
+};
+static const struct choice level_choices[] = {
+	{ "debug", LOG_DEBUG }, { "info", LOG_INFO }, { "notice", LOG_NOTICE },
+	{ "warning", LOG_WARNING }, { "error", LOG_ERR }, { NULL, 0 }
+};
+static const struct choice target_choices[] = {
+	{ "auto", LOG_TARGET_AUTO }, { "stderr", LOG_TARGET_STDERR },
+	{ "syslog", LOG_TARGET_SYSLOG }, { "journal", LOG_TARGET_JOURNAL },
+	{ NULL, 0 }
+};
+
+/* Where a keyword was last set: not yet, in the file, or by -o. */
+enum origin { FROM_NONE, FROM_FILE, FROM_OPTION };
+
+struct word {
+	char	*text;
+	size_t	 len;
+	int	 quoted;
+};
+
+struct parser {
+	struct config	*cf;
+	const char	*file;
+	size_t		 line;
+	enum origin	 origin;
+	enum origin	 seen[KW_COUNT];
+	int		 errors;
+};
+
+static void
+perror_at(struct parser *p, const char *fmt, ...)
+    __attribute__((__format__(printf, 2, 3)));
+
+static void
+perror_at(struct parser *p, const char *fmt, ...)
+{
+	char	msg[512];
+	va_list	ap;
+
+	if (++p->errors > CONFIG_MAX_ERRORS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_errx("%s:%zu: %s", p->file, p->line, msg);
+}
+
+static void
+config_defaults(struct config *cf)
+{
+	const char	*err;
+
+	memset(cf, 0, sizeof(*cf));
+	parse_address("127.0.0.1:8001", &cf->listen[0].ss, &cf->listen[0].sslen,
+	    &err);
+	strlcpy(cf->listen[0].text, "127.0.0.1:8001", sizeof(cf->listen[0].text));
+	cf->nlisten = 1;
+	cf->backlog = 5;
+	cf->max_children = 256;
+	cf->idle_timeout_ms = 10 * 1000;
+	cf->send_timeout_ms = 10 * 1000;
+	cf->shutdown_grace_ms = 5 * 1000;
+	cf->recv_buffer = 1024;
+	memcpy(cf->reply, "OK", 2);
+	cf->reply_len = 2;
+	cf->ack = ACK_READ;
+	strlcpy(cf->pidfile, OKD_PIDFILE, sizeof(cf->pidfile));
+	cf->log_level = LOG_INFO;
+	cf->log_target = LOG_TARGET_AUTO;
+}
+
+/*
+ * Splits a line into words: blanks separate, '#' outside quotes ends the
+ * line, "..." is one word whose escapes are resolved later.
+ */
+static int
+split_words(struct parser *p, char *s, struct word *w, size_t *nw)
+{
+	size_t	n = 0;
+	char	*start;
+
+	for (;;) {
+		while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+			s++;
+		if (*s == '\0' || *s == '#')
+			break;
+		if (n == MAX_WORDS) {
+			perror_at(p, "too many words on the line");
+			return -1;
+		}
+		if (*s == '"') {
+			start = ++s;
+			while (*s != '"' && *s != '\0')
+				s += (*s == '\\' && s[1] != '\0') ? 2 : 1;
+			if (*s != '"') {
+				perror_at(p, "unterminated string");
+				return -1;
+			}
+			w[n].quoted = 1;
+		} else {
+			start = s;
+			while (*s != '\0' && *s != ' ' && *s != '\t' &&
+			    *s != '\r' && *s != '\n' && *s != '#' && *s != '"')
+				s++;
+			if (*s == '"') {
+				perror_at(p, "quote inside a word");
+				return -1;
+			}
+			w[n].quoted = 0;
+		}
+		w[n].text = start;
+		w[n].len = (size_t)(s - start);
+		n++;
+		if (*s == '"')
+			*s++ = '\0';
+		else if (*s == '#')
+			*s = '\0';
+		else if (*s != '\0')
+			*s++ = '\0';
+	}
+	*nw = n;
+	return 0;
+}
+
+static const struct keyword *
+find_keyword(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
+		if (strcmp(keywords[i].name, name) == 0)
+			return &keywords[i];
+	return NULL;
+}
+
+static int
+pick(struct parser *p, const char *kw, const char *v,
+    const struct choice *c, int *out)
+{
+	char	list[128] = "";
+
+	for (; c->name != NULL; c++) {
+		if (strcmp(c->name, v) == 0) {
+			*out = c->value;
+			return 0;
+		}
+		if (list[0] != '\0')
+			strlcat(list, ", ", sizeof(list));
+		strlcat(list, c->name, sizeof(list));
+	}
+	perror_at(p, "%s: \"%s\" is not one of %s", kw, v, list);
+	return -1;
+}
+
+static const char *
+choice_name(const struct choice *c, int value)
+{
+	for (; c->name != NULL; c++)
+		if (c->value == value)
+			return c->name;
+	return "?";
+}
+
+static int
+set_number(struct parser *p, const char *kw, const char *v, int64_t min,
+    int64_t max, int *out)
+{
+	const char	*err;
+	int64_t		 n;
+
+	if (parse_number(v, min, max, &n, &err) == -1) {
+		perror_at(p, "%s: \"%s\" is %s (%lld to %lld)", kw, v, err,
+		    (long long)min, (long long)max);
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
+}
+
+static int
+set_duration(struct parser *p, const char *kw, const char *v, int64_t min,
+    int64_t max, int64_t *out)
+{
+	const char	*err;
+	char		 lo[32], hi[32];
+
+	if (parse_duration(v, min, max, out, &err) == -1) {
+		format_duration(lo, sizeof(lo), min);
+		format_duration(hi, sizeof(hi), max);
+		perror_at(p, "%s: \"%s\": %s (%s to %s)", kw, v, err, lo, hi);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+set_listen(struct parser *p, const char *kw, const char *v)
+{
+	struct config		*cf = p->cf;
+	struct listen_conf	*l;
+	const char		*err;
+	size_t			 i;
+
+	if (cf->nlisten == CONFIG_MAX_LISTEN) {
+		perror_at(p, "%s: more than %d addresses", kw,
+		    CONFIG_MAX_LISTEN);
+		return -1;
+	}
+	l = &cf->listen[cf->nlisten];
+	if (parse_address(v, &l->ss, &l->sslen, &err) == -1) {
+		perror_at(p, "%s: \"%s\": %s", kw, v, err);
+		return -1;
+	}
+	for (i = 0; i < cf->nlisten; i++) {
+		if (cf->listen[i].sslen == l->sslen &&
+		    memcmp(&cf->listen[i].ss, &l->ss, l->sslen) == 0) {
+			perror_at(p, "%s: \"%s\" given twice", kw, v);
+			return -1;
+		}
+	}
+	strlcpy(l->text, v, sizeof(l->text));
+	cf->nlisten++;
+	return 0;
+}
+
+static int
+set_reply(struct parser *p, const char *kw, const struct word *w)
+{
+	struct config	*cf = p->cf;
+	const char	*err;
+
+	if (!w->quoted) {
+		if (w->len > REPLY_MAX) {
+			perror_at(p, "%s: longer than %d bytes", kw, REPLY_MAX);
+			return -1;
+		}
+		memcpy(cf->reply, w->text, w->len);
+		cf->reply_len = w->len;
+		return 0;
+	}
+	if (parse_escapes(w->text, w->len, cf->reply, sizeof(cf->reply),
+	    &cf->reply_len, &err) == -1) {
+		perror_at(p, "%s: %s (1 to %d bytes, C escapes)", kw, err,
+		    REPLY_MAX);
+		return -1;
+	}
+	if (cf->reply_len == 0) {
+		perror_at(p, "%s: empty (1 to %d bytes)", kw, REPLY_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+/* Applies one keyword line; the caller has checked the argument count. */
+static int
+apply(struct parser *p, const struct keyword *k, struct word *w)
+{
+	struct config	*cf = p->cf;
+	const char	*v = w[0].text;
+	int64_t		 size;
+	const char	*err;
+	int		 n;
+
+	switch (k->kw) {
+	case KW_LISTEN:
+		return set_listen(p, k->name, v);
+	case KW_BACKLOG:
+		return set_number(p, k->name, v, 1, 65535, &cf->backlog);
+	case KW_MAX_CHILDREN:
+		return set_number(p, k->name, v, 1, 1000000, &cf->max_children);
+	case KW_IDLE_TIMEOUT:
+		return set_duration(p, k->name, v, 1, 24 * 3600 * 1000,
+		    &cf->idle_timeout_ms);
+	case KW_SEND_TIMEOUT:
+		return set_duration(p, k->name, v, 1, 24 * 3600 * 1000,
+		    &cf->send_timeout_ms);
+	case KW_SHUTDOWN_GRACE:
+		return set_duration(p, k->name, v, 0, 3600 * 1000,
+		    &cf->shutdown_grace_ms);
+	case KW_RECV_BUFFER:
+		if (parse_size(v, 1, RECV_BUFFER_MAX, &size, &err) == -1) {
+			perror_at(p, "%s: \"%s\": %s (1 to %d)", k->name, v,
+			    err, RECV_BUFFER_MAX);
+			return -1;
+		}
+		cf->recv_buffer = size;
+		return 0;
+	case KW_REPLY:
+		return set_reply(p, k->name, &w[0]);
+	case KW_ACK:
+		if (pick(p, k->name, v, ack_choices, &n) == -1)
+			return -1;
+		cf->ack = (enum ack_mode)n;
+		return 0;
+	case KW_PIDFILE:
+		if (v[0] != '/') {
+			perror_at(p, "%s: \"%s\" is not an absolute path",
+			    k->name, v);
+			return -1;
+		}
+		if (strlcpy(cf->pidfile, v, sizeof(cf->pidfile)) >=
+		    sizeof(cf->pidfile)) {
+			perror_at(p, "%s: path too long", k->name);
+			return -1;
+		}
+		cf->pidfile_set = 1;
+		return 0;
+	case KW_LOG_LEVEL:
+		return pick(p, k->name, v, level_choices, &cf->log_level);
+	case KW_LOG_TARGET:
+		return pick(p, k->name, v, target_choices, &cf->log_target);
+	case KW_COUNT:
+		break;
+	}
+	return -1;
+}
+
+/*
+ * One line of the file or one -o: checks the keyword, its argument count
+ * and repetition, then applies it.  -o replaces what the file said.
+ */
+static void
+parse_line(struct parser *p, char *line)
+{
+	struct word		 w[MAX_WORDS];
+	const struct keyword	*k;
+	size_t			 nw;
+
+	if (split_words(p, line, w, &nw) == -1 || nw == 0)
+		return;
+	if (w[0].quoted || (k = find_keyword(w[0].text)) == NULL) {
+		perror_at(p, "unknown keyword \"%s\"", w[0].text);
+		return;
+	}
+	if (nw - 1 < (size_t)k->nargs) {
+		perror_at(p, "%s: missing value", k->name);
+		return;
+	}
+	if (nw - 1 > (size_t)k->nargs) {
+		perror_at(p, "%s: unexpected \"%s\"", k->name, w[k->nargs + 1].text);
+		return;
+	}
+	/* Still applied below, so the value's own errors show too. */
+	if (p->seen[k->kw] == p->origin && !k->multi)
+		perror_at(p, "%s: given twice", k->name);
+	/* A repeatable keyword starts afresh when -o or the file first names it. */
+	if (p->seen[k->kw] != p->origin && k->kw == KW_LISTEN)
+		p->cf->nlisten = 0;
+	p->seen[k->kw] = p->origin;
+	apply(p, k, &w[1]);
+}
+
+/*
+ * Parses fp (named name in errors) and then each override into cf.  Every
+ * error is logged; on any, cf is left untouched and -1 returned.
+ */
+int
+config_parse(struct config *cf, FILE *fp, const char *name,
+    char *const *overrides, size_t noverrides)
+{
+	struct config	*tmp;
+	struct parser	 p;
+	char		*line = NULL, copy[1024];
+	size_t		 cap = 0, i;
+	ssize_t		 len;
+
+	if ((tmp = malloc(sizeof(*tmp))) == NULL) {
+		log_errx("%s: out of memory", name);
+		return -1;
+	}
+	config_defaults(tmp);
+	memset(&p, 0, sizeof(p));
+	p.cf = tmp;
+	p.file = name;
+	p.origin = FROM_FILE;
+	while (fp != NULL && (len = getline(&line, &cap, fp)) != -1) {
+		p.line++;
+		if (strlen(line) != (size_t)len) {
+			perror_at(&p, "NUL byte in line");
+			continue;
+		}
+		parse_line(&p, line);
+	}
+	if (fp != NULL && ferror(fp)) {
+		log_errx("%s: read error: %s", name, strerror(errno));
+		p.errors++;
+	}
+	free(line);
+	p.origin = FROM_OPTION;
+	p.file = "-o";
+	for (i = 0; i < noverrides; i++) {
+		p.line = i + 1;
+		if (strlcpy(copy, overrides[i], sizeof(copy)) >= sizeof(copy)) {
+			perror_at(&p, "option too long");
+			continue;
+		}
+		parse_line(&p, copy);
+	}
+	if (p.errors > CONFIG_MAX_ERRORS)
+		log_errx("%s: %d more errors", name,
+		    p.errors - CONFIG_MAX_ERRORS);
+	if (p.errors == 0)
+		*cf = *tmp;
+	free(tmp);
+	return p.errors == 0 ? 0 : -1;
+}
+
+int
+config_load(struct config *cf, const char *path, char *const *overrides,
+    size_t noverrides)
+{
+	FILE	*fp;
+	int	 r;
+
+	if ((fp = fopen(path, "re")) == NULL) {
+		log_errx("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	r = config_parse(cf, fp, path, overrides, noverrides);
+	fclose(fp);
+	return r;
+}
+
+/* Every keyword, defaults included, in a form config_parse reads back. */
+void
+config_print(FILE *fp, const struct config *cf)
+{
+	char	buf[REPLY_MAX * 4 + 1];
+	size_t	i;
+
+	for (i = 0; i < cf->nlisten; i++)
+		fprintf(fp, "listen %s\n", cf->listen[i].text);
+	fprintf(fp, "backlog %d\n", cf->backlog);
+	fprintf(fp, "max-children %d\n", cf->max_children);
+	format_duration(buf, sizeof(buf), cf->idle_timeout_ms);
+	fprintf(fp, "idle-timeout %s\n", buf);
+	format_duration(buf, sizeof(buf), cf->send_timeout_ms);
+	fprintf(fp, "send-timeout %s\n", buf);
+	fprintf(fp, "recv-buffer %lld\n", (long long)cf->recv_buffer);
+	format_escapes(buf, sizeof(buf), cf->reply, cf->reply_len);
+	fprintf(fp, "reply \"%s\"\n", buf);
+	fprintf(fp, "ack %s\n", choice_name(ack_choices, cf->ack));
+	format_duration(buf, sizeof(buf), cf->shutdown_grace_ms);
+	fprintf(fp, "shutdown-grace %s\n", buf);
+	fprintf(fp, "pidfile %s\n", cf->pidfile);
+	fprintf(fp, "log-level %s\n", choice_name(level_choices, cf->log_level));
+	fprintf(fp, "log-target %s\n",
+	    choice_name(target_choices, cf->log_target));
+}

@@ -1,0 +1,198 @@
+/*
+ * Listening sockets: adopted from the service manager when it passes them,
+ * otherwise bound from the listen lines, and kept in step on reload so an
+ * unchanged address never loses its socket.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bsd/string.h>
+#include <systemd/sd-daemon.h>
+
+#include "listener.h"
+#include "log.h"
+
+static int
+listener_bind(struct listener *l, const struct listen_conf *lc, int backlog)
+{
+	int	fd, on = 1;
+
+	memset(l, 0, sizeof(*l));
+	l->fd = -1;
+	fd = socket(lc->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd == -1) {
+		log_warn("listen %s: socket", lc->text);
+		return -1;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
+		goto fail;
+	/* Without V6ONLY, [::] would also take IPv4 and collide with *. */
+	if (lc->ss.ss_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1)
+		goto fail;
+	if (bind(fd, (const struct sockaddr *)&lc->ss, lc->sslen) == -1) {
+		log_warn("listen %s: bind", lc->text);
+		close(fd);
+		return -1;
+	}
+	if (listen(fd, backlog) == -1)
+		goto fail;
+	l->fd = fd;
+	l->ss = lc->ss;
+	l->sslen = lc->sslen;
+	format_address((struct sockaddr *)&l->ss, l->addr, sizeof(l->addr));
+	log_info("listening on %s", l->addr);
+	return 0;
+fail:
+	log_warn("listen %s", lc->text);
+	close(fd);
+	return -1;
+}
+
+/*
+ * Takes the sockets systemd passed (Accept=no).  Returns how many, 0 when
+ * none were passed, -1 when one is not a listening TCP socket.
+ */
+int
+listeners_adopt(struct listeners *ls)
+{
+	char		**names = NULL;
+	struct listener	 *l;
+	int		  n, i, fd, r = 0;
+
+	memset(ls, 0, sizeof(*ls));
+	n = sd_listen_fds_with_names(1, &names);
+	if (n <= 0) {
+		if (n < 0)
+			log_warnx("LISTEN_FDS: %s", strerror(-n));
+		return n < 0 ? -1 : 0;
+	}
+	if (n > CONFIG_MAX_LISTEN) {
+		log_errx("%d sockets passed, at most %d are served", n,
+		    CONFIG_MAX_LISTEN);
+		r = -1;
+	}
+	for (i = 0; i < n && r == 0; i++) {
+		fd = SD_LISTEN_FDS_START + i;
+		if (sd_is_socket_inet(fd, 0, SOCK_STREAM, 1, 0) <= 0) {
+			log_errx("fd %d passed by the service manager is not a "
+			    "listening TCP socket", fd);
+			r = -1;
+			break;
+		}
+		l = &ls->l[ls->n++];
+		l->fd = fd;
+		l->passed = 1;
+		l->sslen = sizeof(l->ss);
+		getsockname(fd, (struct sockaddr *)&l->ss, &l->sslen);
+		format_address((struct sockaddr *)&l->ss, l->addr,
+		    sizeof(l->addr));
+		strlcpy(l->name, names != NULL && names[i] != NULL ? names[i] :
+		    "unknown", sizeof(l->name));
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+		log_info("listening on %s (fd %d, name %s, passed by the service "
+		    "manager)", l->addr, fd, l->name);
+	}
+	for (i = 0; names != NULL && i < n; i++)
+		free(names[i]);
+	free(names);
+	ls->passed = 1;
+	return r == 0 ? (int)ls->n : -1;
+}
+
+int
+listeners_open(struct listeners *ls, const struct config *cf)
+{
+	size_t	i;
+
+	memset(ls, 0, sizeof(*ls));
+	for (i = 0; i < cf->nlisten; i++) {
+		if (listener_bind(&ls->l[i], &cf->listen[i], cf->backlog) == -1) {
+			listeners_close(ls);
+			return -1;
+		}
+		ls->n++;
+	}
+	return 0;
+}
+
+static int
+same_address(const struct sockaddr_storage *a, socklen_t alen,
+    const struct sockaddr_storage *b, socklen_t blen)
+{
+	return alen == blen && memcmp(a, b, alen) == 0;
+}
+
+static struct listener *
+find_listener(struct listeners *ls, const struct sockaddr_storage *ss,
+    socklen_t sslen)
+{
+	size_t	i;
+
+	for (i = 0; i < ls->n; i++)
+		if (same_address(&ls->l[i].ss, ls->l[i].sslen, ss, sslen))
+			return &ls->l[i];
+	return NULL;
+}
+
+/*
+ * Matches the listeners to a new config: an unchanged address keeps its
+ * socket (so no connect is refused during a reload), new ones are bound,
+ * dropped ones closed.  All or nothing: on a bind failure the old set
+ * stays as it was.  Passed sockets are the service manager's and stay.
+ */
+int
+listeners_update(struct listeners *ls, const struct config *cf)
+{
+	struct listeners	 next;
+	struct listener		*old;
+	int			 kept[CONFIG_MAX_LISTEN] = { 0 };
+	size_t			 i;
+
+	if (ls->passed)
+		return 0;
+	memset(&next, 0, sizeof(next));
+	for (i = 0; i < cf->nlisten; i++) {
+		old = find_listener(ls, &cf->listen[i].ss, cf->listen[i].sslen);
+		if (old != NULL) {
+			next.l[i] = *old;
+			kept[i] = 1;
+			/* listen() again only changes the backlog. */
+			listen(old->fd, cf->backlog);
+		} else if (listener_bind(&next.l[i], &cf->listen[i],
+		    cf->backlog) == -1) {
+			while (i-- > 0)
+				if (!kept[i])
+					close(next.l[i].fd);
+			return -1;
+		}
+		next.n++;
+	}
+	for (i = 0; i < ls->n; i++) {
+		if (find_listener(&next, &ls->l[i].ss, ls->l[i].sslen) == NULL) {
+			log_info("closing %s", ls->l[i].addr);
+			close(ls->l[i].fd);
+		}
+	}
+	*ls = next;
+	return 0;
+}
+
+void
+listeners_close(struct listeners *ls)
+{
+	size_t	i;
+
+	for (i = 0; i < ls->n; i++)
+		if (ls->l[i].fd != -1)
+			close(ls->l[i].fd);
+	ls->n = 0;
+}

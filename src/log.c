@@ -1,0 +1,324 @@
+/*
+ * The one logging module.  Lines go to stderr, syslog or the journal; events
+ * are a verb and key=value pairs, which the journal also gets as fields.
+ */
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <bsd/stdlib.h>
+#include <bsd/string.h>
+#include <bsd/vis.h>
+#include <systemd/sd-journal.h>
+
+#include "log.h"
+
+#define LOG_LINE_MAX	1024
+#define LOG_FIELDS_MAX	16
+
+static enum log_target	log_to = LOG_TARGET_STDERR;
+static int		log_level = LOG_INFO;
+static pid_t		log_pid;
+
+static const char *const level_names[] = {
+	[LOG_ERR] = "error",
+	[LOG_WARNING] = "warning",
+	[LOG_NOTICE] = "notice",
+	[LOG_INFO] = "info",
+	[LOG_DEBUG] = "debug",
+};
+
+/*
+ * The journal is the target when systemd says our stderr is its stream:
+ * JOURNAL_STREAM holds "device:inode" of that stream.
+ */
+static int
+stderr_is_journal(void)
+{
+	const char		*e;
+	struct stat		 st;
+	unsigned long long	 dev, ino;
+
+	if ((e = getenv("JOURNAL_STREAM")) == NULL)
+		return 0;
+	if (sscanf(e, "%llu:%llu", &dev, &ino) != 2)
+		return 0;
+	if (fstat(STDERR_FILENO, &st) == -1)
+		return 0;
+	return st.st_dev == dev && st.st_ino == ino;
+}
+
+/* What "auto" means here: journal, then a terminal, else syslog. */
+enum log_target
+log_target_resolve(enum log_target t, int foreground)
+{
+	if (t != LOG_TARGET_AUTO)
+		return t;
+	if (stderr_is_journal())
+		return LOG_TARGET_JOURNAL;
+	if (foreground && isatty(STDERR_FILENO))
+		return LOG_TARGET_STDERR;
+	return LOG_TARGET_SYSLOG;
+}
+
+void
+log_init(enum log_target t, int level, int foreground)
+{
+	if (log_to == LOG_TARGET_SYSLOG)
+		closelog();
+	log_to = log_target_resolve(t, foreground);
+	log_level = level;
+	log_pid = getpid();
+	if (log_to == LOG_TARGET_SYSLOG)
+		openlog(getprogname(), LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+/* A child has a new pid; syslog's connection is shared and stays valid. */
+void
+log_child(void)
+{
+	log_pid = getpid();
+}
+
+void
+log_setlevel(int level)
+{
+	log_level = level;
+}
+
+int
+log_enabled(int level)
+{
+	return level <= log_level;
+}
+
+static void
+log_emit(int level, const char *msg, const struct log_field *f, size_t n)
+{
+	struct iovec	 iov[LOG_FIELDS_MAX + 3];
+	char		 buf[LOG_FIELDS_MAX + 3][LOG_LINE_MAX / 4];
+	size_t		 i, k, j;
+	int		 saved = errno;
+
+	switch (log_to) {
+	case LOG_TARGET_SYSLOG:
+		syslog(level, "%s", msg);
+		break;
+	case LOG_TARGET_JOURNAL:
+		k = 0;
+		snprintf(buf[k], sizeof(buf[k]), "PRIORITY=%d", level);
+		iov[k].iov_base = buf[k];
+		iov[k].iov_len = strlen(buf[k]);
+		k++;
+		iov[k].iov_base = (char *)"SYSLOG_IDENTIFIER=okd";
+		iov[k].iov_len = strlen(iov[k].iov_base);
+		k++;
+		for (i = 0; i < n && i < LOG_FIELDS_MAX; i++, k++) {
+			int len = snprintf(buf[k], sizeof(buf[k]), "OKD_%s=%s",
+			    f[i].key, f[i].value);
+			/* Field names are upper case; the key is ours, ASCII. */
+			for (j = 4; buf[k][j] != '=' && buf[k][j] != '\0'; j++)
+				buf[k][j] = toupper((unsigned char)buf[k][j]);
+			iov[k].iov_base = buf[k];
+			iov[k].iov_len = len < 0 ? 0 :
+			    (size_t)len >= sizeof(buf[k]) ?
+			    sizeof(buf[k]) - 1 : (size_t)len;
+		}
+		/* MESSAGE last: it may be long and must not steal a field's room. */
+		{
+			static char	 m[LOG_LINE_MAX + 8];
+			int		 len;
+
+			len = snprintf(m, sizeof(m), "MESSAGE=%s", msg);
+			iov[k].iov_base = m;
+			iov[k].iov_len = len < 0 ? 0 : (size_t)len >= sizeof(m) ?
+			    sizeof(m) - 1 : (size_t)len;
+			k++;
+		}
+		sd_journal_sendv(iov, (int)k);
+		break;
+	default:
+		dprintf(STDERR_FILENO, "%s[%ld]: %s\n", getprogname(),
+		    (long)log_pid, msg);
+		break;
+	}
+	errno = saved;
+}
+
+static void
+log_vmsg(int level, const char *fmt, va_list ap)
+{
+	char	msg[LOG_LINE_MAX];
+
+	if (!log_enabled(level))
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_emit(level, msg, NULL, 0);
+}
+
+/* "verb k=v k=v": one line for people, the same pairs as fields for the journal. */
+void
+log_event(int level, const char *verb, const struct log_field *f, size_t n)
+{
+	char	msg[LOG_LINE_MAX];
+	size_t	len, i;
+
+	if (!log_enabled(level))
+		return;
+	len = strlcpy(msg, verb, sizeof(msg));
+	for (i = 0; i < n && len < sizeof(msg); i++) {
+		int r = snprintf(msg + len, sizeof(msg) - len, " %s=%s",
+		    f[i].key, f[i].value);
+		if (r < 0)
+			break;
+		len += (size_t)r;
+	}
+	log_emit(level, msg, f, n);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vmsg(LOG_DEBUG, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vmsg(LOG_INFO, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_notice(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vmsg(LOG_NOTICE, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vmsg(LOG_WARNING, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_errx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vmsg(LOG_ERR, fmt, ap);
+	va_end(ap);
+}
+
+/* Like log_warnx, with ": strerror(errno)" appended. */
+void
+log_warn(const char *fmt, ...)
+{
+	char	msg[LOG_LINE_MAX];
+	va_list	ap;
+	int	saved = errno;
+
+	if (!log_enabled(LOG_WARNING))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warnx("%s: %s", msg, strerror(saved));
+	errno = saved;
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	char	msg[LOG_LINE_MAX];
+	va_list	ap;
+	int	saved = errno;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_errx("fatal: %s: %s", msg, strerror(saved));
+	exit(OKD_EXIT_FAILURE);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	char	msg[LOG_LINE_MAX];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_errx("fatal: %s", msg);
+	exit(OKD_EXIT_FAILURE);
+}
+
+/*
+ * Returns 1 when a line may be written now (at most one a second) and hands
+ * back how many were held back since the last one; 0 counts this one.
+ */
+int
+log_limit(struct log_limiter *rl, const struct timespec *now,
+    unsigned long *suppressed)
+{
+	if (rl->last.tv_sec != 0 && now->tv_sec - rl->last.tv_sec < 1 &&
+	    !(now->tv_sec == rl->last.tv_sec + 1 &&
+	    now->tv_nsec >= rl->last.tv_nsec)) {
+		rl->suppressed++;
+		return 0;
+	}
+	*suppressed = rl->suppressed;
+	rl->suppressed = 0;
+	rl->last = *now;
+	return 1;
+}
+
+/*
+ * Peer bytes for a log line: at most LOG_PEER_BYTES of them, made printable
+ * with strnvisx (strnvis that counts, so a NUL byte shows rather than cuts),
+ * so no control byte or quote reaches a terminal or a parser.
+ */
+size_t
+log_escape(char *dst, size_t dstsz, const void *src, size_t len)
+{
+	size_t	n = len < LOG_PEER_BYTES ? len : LOG_PEER_BYTES;
+	int	r;
+
+	if (dstsz == 0)
+		return 0;
+	r = strnvisx(dst, dstsz, src, n, VIS_CSTYLE | VIS_TAB | VIS_NL |
+	    VIS_OCTAL | VIS_DQ);
+	return r < 0 ? strlen(dst) : (size_t)r;
+}
+
+const char *
+log_level_name(int level)
+{
+	if (level < LOG_ERR || level > LOG_DEBUG)
+		return "?";
+	return level_names[level];
+}
