@@ -57,7 +57,7 @@ fi
 HAVE_OKD=0
 if [ -x build/okd ] && [ -f conf/okd.conf ]; then
 	HAVE_OKD=1
-	OKDKEYS=$(build/okd -T 2>/dev/null)
+	OKDKEYS=$(build/okd -T -f conf/okd.conf 2>/dev/null)
 else
 	echo "bench: build/okd or conf/okd.conf missing; okd rows skipped" >&2
 fi
@@ -73,7 +73,7 @@ portof() {
 # The okd command line: shipped defaults except what the bench must change.
 okdcmd() {
 	c="build/okd -D -f conf/okd.conf -o 'listen 127.0.0.1:$2'"
-	c="$c -o 'max-children 30000' -o 'pidfile $ABS/$W/okd.pid'"
+	c="$c -o 'max-children 30000'"
 	if printf '%s\n' "$OKDKEYS" | grep -q 'max-per-source'; then
 		c="$c -o 'max-per-source 30000'"
 	fi
