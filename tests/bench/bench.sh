@@ -141,7 +141,7 @@ servercmd() {
 
 # Counts the processes of the tree under $1.
 treeprocs() {
-	$B/memtree "$1" 2>/dev/null | sed -n 's/^procs=\([0-9]*\).*/\1/p'
+	$B/memtree -n "$1" 2>/dev/null | sed -n 's/^procs=\([0-9]*\).*/\1/p'
 }
 
 # Waits (bounded, 5 s) until the tree under $1 stops shrinking: children of
@@ -153,7 +153,7 @@ settle() {
 		[ -z "$n" ] && return
 		if [ "$n" = "$prev" ]; then
 			same=$((same + 1))
-			[ $same -ge 3 ] && return
+			[ $same -ge 2 ] && return
 		else
 			same=0
 		fi

@@ -1,6 +1,6 @@
 /*
  * memtree: sums USS (Private_Clean + Private_Dirty) and PSS over a process
- * and all its descendants, from /proc/PID/smaps_rollup.
+ * and all its descendants, from /proc/PID/smaps_rollup; -n only counts them.
  */
 #include <sys/types.h>
 
@@ -61,10 +61,15 @@ main(int argc, char *argv[])
 	struct dirent *de;
 	DIR *d;
 	long uss = 0, pss = 0;
-	int root, pid, maxpid = 0, changed, n = 0;
+	int root, pid, maxpid = 0, changed, n = 0, countonly = 0;
 
+	if (argc == 3 && strcmp(argv[1], "-n") == 0) {
+		countonly = 1;
+		argv++;
+		argc--;
+	}
 	if (argc != 2 || (root = atoi(argv[1])) <= 0 || root >= MAXPID) {
-		fprintf(stderr, "usage: memtree pid\n");
+		fprintf(stderr, "usage: memtree [-n] pid\n");
 		return 2;
 	}
 	if ((parent = calloc(MAXPID, sizeof(*parent))) == NULL ||
@@ -94,9 +99,14 @@ main(int argc, char *argv[])
 				changed = 1;
 			}
 	} while (changed);
-	for (pid = 1; pid <= maxpid; pid++)
-		if (intree[pid])
+	for (pid = 1; pid <= maxpid; pid++) {
+		if (!intree[pid])
+			continue;
+		if (countonly)
+			n++;
+		else
 			n += add_rollup(pid, &uss, &pss);
+	}
 	printf("procs=%d uss_kb=%ld pss_kb=%ld\n", n, uss, pss);
 	return n > 0 ? 0 : 1;
 }
