@@ -17,26 +17,31 @@ CFLAGS		?= -O2 -g
 LDFLAGS		?=
 
 # Recursive on purpose: pkg-config may only exist once `make deps` has run.
-PKG_CFLAGS	= $(shell pkg-config --cflags libbsd libsystemd 2>/dev/null)
-PKG_LIBS	= $(shell pkg-config --libs libbsd libsystemd 2>/dev/null)
+PKG_CFLAGS	= $(shell pkg-config --cflags libbsd libsystemd libseccomp 2>/dev/null)
+PKG_LIBS	= $(shell pkg-config --libs libbsd libsystemd libseccomp 2>/dev/null)
 
 OKD_CPPFLAGS	= -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -DLIBBSD_OPENBSD_VIS -Iinclude \
 		  -DOKD_VERSION='"$(VERSION)"' \
 		  -DOKD_CONF_PATH='"$(SYSCONFDIR)/okd/okd.conf"' \
-		  -DOKD_PIDFILE='"$(RUNSTATEDIR)/okd.pid"'
+		  -DOKD_PIDFILE='"$(RUNSTATEDIR)/okd.pid"' \
+		  -DOKD_CHROOT='"$(LOCALSTATEDIR)/lib/okd/empty"'
 OKD_CFLAGS	= -std=c11 -Wall -Wextra -Werror -fstack-protector-strong -fPIE
 OKD_LDFLAGS	= -pie -Wl,-z,relro,-z,now
 
+# SANITIZE=1: ASan and UBSan, in a build directory of their own per compiler.
 ifeq ($(SANITIZE),1)
-OKD_CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+B		= build/sanitize-$(notdir $(CC))
+OKD_CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
+		   -DOKD_SANITIZE
 OKD_LDFLAGS	+= -fsanitize=address,undefined
 endif
 
 # Build-time and test-time Debian packages; `make deps` installs what is missing.
-DEB_BUILD	= make gcc pkg-config libbsd-dev libsystemd-dev
-DEB_TEST	= libcmocka-dev mandoc netcat-openbsd socat telnet python3 procps
+DEB_BUILD	= make gcc clang pkg-config libbsd-dev libsystemd-dev libseccomp-dev
+DEB_TEST	= libcmocka-dev mandoc netcat-openbsd socat telnet python3 procps \
+		  haproxy systemd systemd-container debootstrap man-db
 
-B		= build
+B		?= build
 SRCS		= $(wildcard src/*.c)
 OBJS		= $(SRCS:src/%.c=$(B)/%.o)
 
@@ -45,7 +50,7 @@ all: $(B)/okd
 $(B)/okd: $(OBJS)
 	$(CC) $(OKD_CFLAGS) $(CFLAGS) $(OKD_LDFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS)
 
-$(B)/%.o: src/%.c $(wildcard include/*.h) | $(B)
+$(B)/%.o: src/%.c $(wildcard include/*.h) Makefile | $(B)
 	$(CC) $(OKD_CPPFLAGS) $(PKG_CFLAGS) $(OKD_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B) $(B)/tests:
@@ -53,37 +58,57 @@ $(B) $(B)/tests:
 
 # Unit tests: one cmocka binary per module, linking that module and what it
 # needs; test_X_OBJS names the objects, test_X_WRAP the wrapped syscalls.
-UNIT_TESTS	= parse reply config session supervisor
+UNIT_TESTS	= parse reply config session supervisor proxy
 test_parse_OBJS		= parse.o
 test_reply_OBJS		= reply.o
-test_config_OBJS	= config.o parse.o log.o
-test_session_OBJS	= session.o reply.o log.o parse.o
+test_proxy_OBJS		= proxy.o
+test_config_OBJS	= config.o parse.o log.o acl.o cidr.o bucket.o
+test_session_OBJS	= session.o reply.o log.o parse.o config.o acl.o \
+			  cidr.o bucket.o
+test_session_WRAP	= send
 test_supervisor_OBJS	= supervisor.o children.o listener.o config.o parse.o \
-			  log.o notify.o session.o reply.o
+			  log.o notify.o session.o reply.o acl.o cidr.o \
+			  bucket.o srctable.o sandbox.o privdrop.o peer.o \
+			  pending.o proxy.o
 test_supervisor_WRAP	= fork accept4
 
+# Protection: access list, per-source limits, sandbox, privilege drop.
+UNIT_TESTS	+= cidr acl bucket srctable sandbox privdrop
+test_cidr_OBJS		= cidr.o
+test_acl_OBJS		= acl.o cidr.o
+test_bucket_OBJS	= bucket.o
+test_srctable_OBJS	= srctable.o bucket.o cidr.o
+test_sandbox_OBJS	= sandbox.o session.o reply.o log.o parse.o config.o acl.o \
+			  cidr.o bucket.o
+test_privdrop_OBJS	= privdrop.o
+
 # Integration tests drive the real build/okd over loopback.
-INTEG_TESTS	= okd clients
+INTEG_TESTS	= okd clients protect proxy systemd docs
 
 TEST_BINS	= $(UNIT_TESTS:%=$(B)/tests/test_%) $(INTEG_TESTS:%=$(B)/tests/integ_%)
 TESTLIB		= $(B)/tests/okdtest.o
 
-$(B)/tests/%.o: tests/unit/%.c | $(B)/tests
+HDRS		= $(wildcard include/*.h tests/lib/*.h)
+$(B)/tests/%.o: tests/unit/%.c $(HDRS) | $(B)/tests
 	$(CC) $(OKD_CPPFLAGS) $(PKG_CFLAGS) $(OKD_CFLAGS) $(CFLAGS) -Itests/lib -c -o $@ $<
-$(B)/tests/%.o: tests/integ/%.c | $(B)/tests
+$(B)/tests/%.o: tests/integ/%.c $(HDRS) | $(B)/tests
 	$(CC) $(OKD_CPPFLAGS) $(PKG_CFLAGS) $(OKD_CFLAGS) $(CFLAGS) -Itests/lib -c -o $@ $<
-$(B)/tests/%.o: tests/lib/%.c tests/lib/%.h | $(B)/tests
+$(B)/tests/%.o: tests/lib/%.c $(HDRS) | $(B)/tests
 	$(CC) $(OKD_CPPFLAGS) $(PKG_CFLAGS) $(OKD_CFLAGS) $(CFLAGS) -Itests/lib -c -o $@ $<
 
 define unit_test
 $(B)/tests/test_$(1): $(B)/tests/test_$(1).o $$(addprefix $(B)/,$$(test_$(1)_OBJS))
 	$$(CC) $$(OKD_CFLAGS) $$(CFLAGS) $$(OKD_LDFLAGS) $$(LDFLAGS) -o $$@ $$^ \
-	    $$(foreach w,$$(test_$(1)_WRAP),-Wl,--wrap=$$(w)) $$(PKG_LIBS) -lcmocka
+	    $$(foreach w,$$(test_$(1)_WRAP),-Wl,--wrap=$$(w)) $$(PKG_LIBS) -lcmocka -lpthread
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_test,$(t))))
 
 $(B)/tests/integ_%: $(B)/tests/integ_%.o $(TESTLIB)
-	$(CC) $(OKD_CFLAGS) $(CFLAGS) $(OKD_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka
+	$(CC) $(OKD_CFLAGS) $(CFLAGS) $(OKD_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka -lutil -lpthread
+
+# The systemd test drives tests/systemd/*.sh; it needs none of okdtest.
+$(B)/tests/integ_systemd: $(B)/tests/integ_systemd.o
+	$(CC) $(OKD_CFLAGS) $(CFLAGS) $(OKD_LDFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka
 
 deps:
 	@sh tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
@@ -91,8 +116,23 @@ deps:
 run: deps $(B)/okd
 	$(B)/okd -D -f conf/okd.conf -o 'log-target stderr'
 
-check: deps $(B)/okd $(TEST_BINS)
-	@sh tests/run.sh $(TEST_BINS)
+# ASan and UBSan end a test binary on any report; okd's own reports are
+# caught in its log by the test library.
+check: deps manlint systemd-root $(B)/okd $(TEST_BINS)
+	@OKD_BIN=$(B)/okd ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    sh tests/run.sh $(TEST_BINS)
+
+# The man pages must lint clean: mandoc prints nothing at warning level.
+manlint: deps
+	@out=$$(mandoc -Tlint -Wwarning man/okd.8 man/okd.conf.5 2>&1); \
+	    [ -z "$$out" ] || { echo "$$out"; exit 1; }
+
+# The Debian tree integ_systemd boots: built once (1-5 min, needs the network
+# and root) outside run.sh's time limit, then cached in /var/cache/okd-test.
+systemd-root:
+	@[ "$$(id -u)" -ne 0 ] || sh tests/systemd/mkroot.sh >/dev/null || \
+	    echo "okd: no container tree; integ_systemd will retry" >&2
 
 install: $(B)/okd
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/okd \
@@ -102,11 +142,24 @@ install: $(B)/okd
 	    install -m 644 conf/okd.conf $(DESTDIR)$(SYSCONFDIR)/okd/okd.conf
 	install -m 644 man/okd.8 $(DESTDIR)$(MANDIR)/man8/okd.8
 	install -m 644 man/okd.conf.5 $(DESTDIR)$(MANDIR)/man5/okd.conf.5
+	install -d $(DESTDIR)$(UNITDIR)
+	for u in okd.service okd.socket okd-accept.socket okd-accept@.service; do \
+	    sed 's|/usr/local/sbin/okd|$(SBINDIR)/okd|' systemd/$$u \
+	        >$(DESTDIR)$(UNITDIR)/$$u && chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
 
 clean:
 	rm -rf $(B)
 
-.PHONY: all deps run check install clean
+# The supervisor and its children under valgrind memcheck, a whole life.
+memcheck: deps $(B)/okd $(B)/tests/integ_memcheck
+	@sh tests/deps.sh valgrind
+	@sh tests/run.sh $(B)/tests/integ_memcheck
+
+$(B)/tests/integ_memcheck.o: tests/integ/memcheck.c $(HDRS) | $(B)/tests
+	$(CC) $(OKD_CPPFLAGS) $(PKG_CFLAGS) $(OKD_CFLAGS) $(CFLAGS) -Itests/lib -c -o $@ $<
+
+.PHONY: all deps run check manlint install clean systemd-root memcheck
 
 # The benchmark lives with its own rules.
 -include tests/bench/bench.mk

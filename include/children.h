@@ -6,9 +6,12 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "cidr.h"
+
 struct child {
 	pid_t		pid;
 	struct timespec	start;
+	struct srckey	key;		/* its source group, as counted */
 };
 
 struct children {

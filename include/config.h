@@ -7,18 +7,38 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "acl.h"
+#include "bucket.h"
 #include "parse.h"
+#include "privdrop.h"
 #include "reply.h"
 
 #define CONFIG_MAX_LISTEN	32
 #define CONFIG_MAX_ERRORS	100
 #define REPLY_MAX		256
 #define RECV_BUFFER_MAX		65536
+#define CONFIG_PATH_MAX		256
+#define CONFIG_NAME_MAX		64
+#define CONFIG_MAX_PROXY_FROM	64
+
+/* At max-children: accept and close, or leave the excess in the backlog. */
+enum overload_mode {
+	OVERLOAD_CLOSE,
+	OVERLOAD_DEFER
+};
+
+/* How much of a peer's address the logs and titles show. */
+enum log_peer {
+	LOG_PEER_FULL,
+	LOG_PEER_PREFIX,
+	LOG_PEER_NONE
+};
 
 struct listen_conf {
 	struct sockaddr_storage	ss;
 	socklen_t		sslen;
 	char			text[ADDR_STRLEN];	/* as written */
+	int			proxy;		/* expects a PROXY header */
 };
 
 /*
@@ -37,10 +57,29 @@ struct config {
 	unsigned char		reply[REPLY_MAX];
 	size_t			reply_len;
 	enum ack_mode		ack;
-	char			pidfile[PATH_MAX];
+	char			pidfile[CONFIG_PATH_MAX];
 	int			pidfile_set;	/* named in file or -o */
 	int			log_level;
 	int			log_target;	/* enum log_target */
+	int			max_per_source;
+	int			prefix4;	/* source-prefix */
+	int			prefix6;
+	struct rate		rate;		/* n == 0: off */
+	enum overload_mode	overload;
+	unsigned char		refuse_msg[REPLY_MAX];
+	size_t			refuse_len;	/* 0: none */
+	int64_t			max_sources;
+	struct acl		acl;		/* allow and deny, in file order */
+	char			user[CONFIG_NAME_MAX];
+	char			group[CONFIG_NAME_MAX];
+	char			chroot[CONFIG_PATH_MAX];	/* "none": off */
+	int			sandbox;
+	int64_t			max_session_ms;	/* 0: no limit */
+	enum log_peer		log_peer;
+	struct cidr		proxy_from[CONFIG_MAX_PROXY_FROM];
+	size_t			nproxy_from;
+	int64_t			proxy_timeout_ms;
+	int			reuse_port;
 };
 
 int	config_load(struct config *, const char *, char *const *, size_t);

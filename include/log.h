@@ -37,10 +37,13 @@ void		 log_child(void);
 void		 log_setlevel(int);
 int		 log_enabled(int level);
 enum log_target	 log_target_resolve(enum log_target, int foreground);
+enum log_target	 log_current_target(void);
 
 void		 log_event(int level, const char *verb,
 		    const struct log_field *, size_t);
 void		 log_debug(const char *, ...)
+		    __attribute__((__format__(printf, 1, 2)));
+void		 log_always(const char *, ...)
 		    __attribute__((__format__(printf, 1, 2)));
 void		 log_info(const char *, ...)
 		    __attribute__((__format__(printf, 1, 2)));

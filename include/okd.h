@@ -24,6 +24,10 @@
 /* Why the supervisor turned a connection away without forking. */
 enum refuse_reason {
 	REFUSE_MAX_CHILDREN,
+	REFUSE_PER_SOURCE,
+	REFUSE_RATE,
+	REFUSE_ACCESS,
+	REFUSE_PROXY,
 	REFUSE_NREASONS
 };
 
@@ -35,6 +39,7 @@ struct counters {
 	uint64_t	fork_failures;
 	uint64_t	accept_errors;	/* EMFILE and friends */
 	uint64_t	signaled;	/* children killed by a signal */
+	uint64_t	violations;	/* of those, by the sandbox (SIGSYS) */
 	uint64_t	failed;		/* children that exited non-zero */
 	uint64_t	reloads;
 };

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "srctable.h"
 
 #define MAX_WORDS	8
 
@@ -31,6 +32,23 @@ enum kw {
 	KW_PIDFILE,
 	KW_LOG_LEVEL,
 	KW_LOG_TARGET,
+	KW_MAX_PER_SOURCE,
+	KW_SOURCE_PREFIX,
+	KW_RATE_LIMIT,
+	KW_OVERLOAD,
+	KW_REFUSE_MESSAGE,
+	KW_MAX_SOURCES,
+	KW_ALLOW,
+	KW_DENY,
+	KW_USER,
+	KW_GROUP,
+	KW_CHROOT,
+	KW_SANDBOX,
+	KW_MAX_SESSION,
+	KW_LOG_PEER,
+	KW_PROXY_FROM,
+	KW_PROXY_TIMEOUT,
+	KW_REUSE_PORT,
 	KW_COUNT
 };
 
@@ -38,23 +56,41 @@ struct keyword {
 	const char	*name;
 	enum kw		 kw;
 	int		 multi;		/* may be given more than once */
-	int		 nargs;
+	int		 minargs;
+	int		 maxargs;
 };
 
 /* In the order -T prints them. */
 static const struct keyword keywords[] = {
-	{ "listen",		KW_LISTEN,		1, 1 },
-	{ "backlog",		KW_BACKLOG,		0, 1 },
-	{ "max-children",	KW_MAX_CHILDREN,	0, 1 },
-	{ "idle-timeout",	KW_IDLE_TIMEOUT,	0, 1 },
-	{ "send-timeout",	KW_SEND_TIMEOUT,	0, 1 },
-	{ "recv-buffer",	KW_RECV_BUFFER,		0, 1 },
-	{ "reply",		KW_REPLY,		0, 1 },
-	{ "ack",		KW_ACK,			0, 1 },
-	{ "shutdown-grace",	KW_SHUTDOWN_GRACE,	0, 1 },
-	{ "pidfile",		KW_PIDFILE,		0, 1 },
-	{ "log-level",		KW_LOG_LEVEL,		0, 1 },
-	{ "log-target",		KW_LOG_TARGET,		0, 1 },
+	{ "listen",		KW_LISTEN,		1, 1, 2 },
+	{ "backlog",		KW_BACKLOG,		0, 1, 1 },
+	{ "max-children",	KW_MAX_CHILDREN,	0, 1, 1 },
+	{ "idle-timeout",	KW_IDLE_TIMEOUT,	0, 1, 1 },
+	{ "send-timeout",	KW_SEND_TIMEOUT,	0, 1, 1 },
+	{ "recv-buffer",	KW_RECV_BUFFER,		0, 1, 1 },
+	{ "reply",		KW_REPLY,		0, 1, 1 },
+	{ "ack",		KW_ACK,			0, 1, 1 },
+	{ "shutdown-grace",	KW_SHUTDOWN_GRACE,	0, 1, 1 },
+	{ "pidfile",		KW_PIDFILE,		0, 1, 1 },
+	{ "log-level",		KW_LOG_LEVEL,		0, 1, 1 },
+	{ "log-target",		KW_LOG_TARGET,		0, 1, 1 },
+	{ "max-per-source",	KW_MAX_PER_SOURCE,	0, 1, 1 },
+	{ "source-prefix",	KW_SOURCE_PREFIX,	0, 2, 2 },
+	{ "rate-limit",		KW_RATE_LIMIT,		0, 1, 3 },
+	{ "overload",		KW_OVERLOAD,		0, 1, 1 },
+	{ "refuse-message",	KW_REFUSE_MESSAGE,	0, 1, 1 },
+	{ "max-sources",	KW_MAX_SOURCES,		0, 1, 1 },
+	{ "allow",		KW_ALLOW,		1, 1, 1 },
+	{ "deny",		KW_DENY,		1, 1, 1 },
+	{ "user",		KW_USER,		0, 1, 1 },
+	{ "group",		KW_GROUP,		0, 1, 1 },
+	{ "chroot",		KW_CHROOT,		0, 1, 1 },
+	{ "sandbox",		KW_SANDBOX,		0, 1, 1 },
+	{ "max-session",	KW_MAX_SESSION,		0, 1, 1 },
+	{ "log-peer",		KW_LOG_PEER,		0, 1, 1 },
+	{ "proxy-from",		KW_PROXY_FROM,		1, 1, 1 },
+	{ "proxy-timeout",	KW_PROXY_TIMEOUT,	0, 1, 1 },
+	{ "reuse-port",		KW_REUSE_PORT,		0, 1, 1 },
 };
 
 struct choice {
@@ -68,6 +104,19 @@ static const struct choice ack_choices[] = {
 static const struct choice level_choices[] = {
 	{ "debug", LOG_DEBUG }, { "info", LOG_INFO }, { "notice", LOG_NOTICE },
 	{ "warning", LOG_WARNING }, { "error", LOG_ERR }, { NULL, 0 }
+};
+static const struct choice overload_choices[] = {
+	{ "close", OVERLOAD_CLOSE }, { "defer", OVERLOAD_DEFER }, { NULL, 0 }
+};
+static const struct choice onoff_choices[] = {
+	{ "on", 1 }, { "off", 0 }, { NULL, 0 }
+};
+static const struct choice yesno_choices[] = {
+	{ "yes", 1 }, { "no", 0 }, { NULL, 0 }
+};
+static const struct choice peer_choices[] = {
+	{ "full", LOG_PEER_FULL }, { "prefix", LOG_PEER_PREFIX },
+	{ "none", LOG_PEER_NONE }, { NULL, 0 }
 };
 static const struct choice target_choices[] = {
 	{ "auto", LOG_TARGET_AUTO }, { "stderr", LOG_TARGET_STDERR },
@@ -133,6 +182,18 @@ config_defaults(struct config *cf)
 	strlcpy(cf->pidfile, OKD_PIDFILE, sizeof(cf->pidfile));
 	cf->log_level = LOG_INFO;
 	cf->log_target = LOG_TARGET_AUTO;
+	cf->max_per_source = 32;
+	cf->prefix4 = 32;
+	cf->prefix6 = 64;
+	cf->overload = OVERLOAD_CLOSE;
+	cf->max_sources = 65536;
+	acl_init(&cf->acl);
+	strlcpy(cf->user, "nobody", sizeof(cf->user));
+	strlcpy(cf->group, "nogroup", sizeof(cf->group));
+	strlcpy(cf->chroot, OKD_CHROOT, sizeof(cf->chroot));
+	cf->sandbox = 1;
+	cf->log_peer = LOG_PEER_FULL;
+	cf->proxy_timeout_ms = 5 * 1000;
 }
 
 /*
@@ -260,7 +321,7 @@ set_duration(struct parser *p, const char *kw, const char *v, int64_t min,
 }
 
 static int
-set_listen(struct parser *p, const char *kw, const char *v)
+set_listen(struct parser *p, const char *kw, const char *v, const char *opt)
 {
 	struct config		*cf = p->cf;
 	struct listen_conf	*l;
@@ -284,15 +345,22 @@ set_listen(struct parser *p, const char *kw, const char *v)
 			return -1;
 		}
 	}
+	if (opt != NULL && strcmp(opt, "proxy-protocol") != 0) {
+		perror_at(p, "%s: unknown option \"%s\" (proxy-protocol)", kw,
+		    opt);
+		return -1;
+	}
+	l->proxy = opt != NULL;
 	strlcpy(l->text, v, sizeof(l->text));
 	cf->nlisten++;
 	return 0;
 }
 
+/* A string of 1 to REPLY_MAX bytes, C escapes resolved when quoted. */
 static int
-set_reply(struct parser *p, const char *kw, const struct word *w)
+set_bytes(struct parser *p, const char *kw, const struct word *w,
+    unsigned char *out, size_t *outlen)
 {
-	struct config	*cf = p->cf;
 	const char	*err;
 
 	if (!w->quoted) {
@@ -300,18 +368,100 @@ set_reply(struct parser *p, const char *kw, const struct word *w)
 			perror_at(p, "%s: longer than %d bytes", kw, REPLY_MAX);
 			return -1;
 		}
-		memcpy(cf->reply, w->text, w->len);
-		cf->reply_len = w->len;
+		memcpy(out, w->text, w->len);
+		*outlen = w->len;
 		return 0;
 	}
-	if (parse_escapes(w->text, w->len, cf->reply, sizeof(cf->reply),
-	    &cf->reply_len, &err) == -1) {
+	if (parse_escapes(w->text, w->len, out, REPLY_MAX, outlen, &err) == -1) {
 		perror_at(p, "%s: %s (1 to %d bytes, C escapes)", kw, err,
 		    REPLY_MAX);
 		return -1;
 	}
-	if (cf->reply_len == 0) {
+	if (*outlen == 0) {
 		perror_at(p, "%s: empty (1 to %d bytes)", kw, REPLY_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+set_name(struct parser *p, const char *kw, const char *v, char *out,
+    size_t outsz)
+{
+	if (strlcpy(out, v, outsz) >= outsz) {
+		perror_at(p, "%s: \"%s\" is too long", kw, v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+set_path(struct parser *p, const char *kw, const char *v, char *out,
+    size_t outsz)
+{
+	if (v[0] != '/') {
+		perror_at(p, "%s: \"%s\" is not an absolute path", kw, v);
+		return -1;
+	}
+	return set_name(p, kw, v, out, outsz);
+}
+
+/* "N/DURATION" with an optional "burst B", or "off". */
+static int
+set_rate(struct parser *p, const char *kw, struct word *w, size_t nw)
+{
+	const char	*err, *slash;
+	char		 num[32];
+	int64_t		 n, ms, burst = 0;
+
+	if (nw == 1 && strcmp(w[0].text, "off") == 0) {
+		memset(&p->cf->rate, 0, sizeof(p->cf->rate));
+		return 0;
+	}
+	if (nw == 2 || (nw == 3 && strcmp(w[1].text, "burst") != 0)) {
+		perror_at(p, "%s: expected N/DURATION [burst B]", kw);
+		return -1;
+	}
+	if ((slash = strchr(w[0].text, '/')) == NULL ||
+	    (size_t)(slash - w[0].text) >= sizeof(num)) {
+		perror_at(p, "%s: \"%s\" is not N/DURATION", kw, w[0].text);
+		return -1;
+	}
+	memcpy(num, w[0].text, (size_t)(slash - w[0].text));
+	num[slash - w[0].text] = '\0';
+	if (parse_number(num, 1, RATE_MAX_TOKENS, &n, &err) == -1) {
+		perror_at(p, "%s: \"%s\" is %s (1 to %d)", kw, num, err,
+		    RATE_MAX_TOKENS);
+		return -1;
+	}
+	if (set_duration(p, kw, slash + 1, 1, RATE_MAX_PERIOD_MS, &ms) == -1)
+		return -1;
+	if (nw == 3 && parse_number(w[2].text, 1, RATE_MAX_TOKENS, &burst,
+	    &err) == -1) {
+		perror_at(p, "%s: burst \"%s\" is %s (1 to %d)", kw, w[2].text,
+		    err, RATE_MAX_TOKENS);
+		return -1;
+	}
+	if (rate_set(&p->cf->rate, n, ms, burst, &err) == -1) {
+		perror_at(p, "%s: %s", kw, err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+set_acl(struct parser *p, const char *kw, enum acl_action action,
+    const char *v)
+{
+	const char	*err;
+
+	if (p->cf->acl.n == ACL_MAX) {
+		perror_at(p, "%s: more than %d allow and deny rules", kw,
+		    ACL_MAX);
+		return -1;
+	}
+	if (acl_add(&p->cf->acl, action, v, &err) == -1) {
+		perror_at(p, "%s: \"%s\": %s", kw, v, err);
 		return -1;
 	}
 	return 0;
@@ -319,7 +469,7 @@ set_reply(struct parser *p, const char *kw, const struct word *w)
 
 /* Applies one keyword line; the caller has checked the argument count. */
 static int
-apply(struct parser *p, const struct keyword *k, struct word *w)
+apply(struct parser *p, const struct keyword *k, struct word *w, size_t nw)
 {
 	struct config	*cf = p->cf;
 	const char	*v = w[0].text;
@@ -329,7 +479,7 @@ apply(struct parser *p, const struct keyword *k, struct word *w)
 
 	switch (k->kw) {
 	case KW_LISTEN:
-		return set_listen(p, k->name, v);
+		return set_listen(p, k->name, v, nw == 2 ? w[1].text : NULL);
 	case KW_BACKLOG:
 		return set_number(p, k->name, v, 1, 65535, &cf->backlog);
 	case KW_MAX_CHILDREN:
@@ -352,29 +502,89 @@ apply(struct parser *p, const struct keyword *k, struct word *w)
 		cf->recv_buffer = size;
 		return 0;
 	case KW_REPLY:
-		return set_reply(p, k->name, &w[0]);
+		return set_bytes(p, k->name, &w[0], cf->reply, &cf->reply_len);
 	case KW_ACK:
 		if (pick(p, k->name, v, ack_choices, &n) == -1)
 			return -1;
 		cf->ack = (enum ack_mode)n;
 		return 0;
 	case KW_PIDFILE:
-		if (v[0] != '/') {
-			perror_at(p, "%s: \"%s\" is not an absolute path",
-			    k->name, v);
-			return -1;
-		}
-		if (strlcpy(cf->pidfile, v, sizeof(cf->pidfile)) >=
-		    sizeof(cf->pidfile)) {
-			perror_at(p, "%s: path too long", k->name);
-			return -1;
-		}
 		cf->pidfile_set = 1;
-		return 0;
+		return set_path(p, k->name, v, cf->pidfile, sizeof(cf->pidfile));
 	case KW_LOG_LEVEL:
 		return pick(p, k->name, v, level_choices, &cf->log_level);
 	case KW_LOG_TARGET:
 		return pick(p, k->name, v, target_choices, &cf->log_target);
+	case KW_MAX_PER_SOURCE:
+		return set_number(p, k->name, v, 1, 1000000,
+		    &cf->max_per_source);
+	case KW_SOURCE_PREFIX:
+		if (set_number(p, k->name, v, 0, 32, &cf->prefix4) == -1)
+			return -1;
+		return set_number(p, k->name, w[1].text, 0, 128, &cf->prefix6);
+	case KW_RATE_LIMIT:
+		return set_rate(p, k->name, w, nw);
+	case KW_OVERLOAD:
+		if (pick(p, k->name, v, overload_choices, &n) == -1)
+			return -1;
+		cf->overload = (enum overload_mode)n;
+		return 0;
+	case KW_REFUSE_MESSAGE:
+		if (!w[0].quoted && strcmp(v, "none") == 0) {
+			cf->refuse_len = 0;
+			return 0;
+		}
+		return set_bytes(p, k->name, &w[0], cf->refuse_msg,
+		    &cf->refuse_len);
+	case KW_MAX_SOURCES:
+		if (parse_number(v, 1, SRCTABLE_MAX, &size, &err) == -1) {
+			perror_at(p, "%s: \"%s\" is %s (1 to %d)", k->name, v,
+			    err, SRCTABLE_MAX);
+			return -1;
+		}
+		cf->max_sources = size;
+		return 0;
+	case KW_ALLOW:
+		return set_acl(p, k->name, ACL_ALLOW, v);
+	case KW_DENY:
+		return set_acl(p, k->name, ACL_DENY, v);
+	case KW_USER:
+		return set_name(p, k->name, v, cf->user, sizeof(cf->user));
+	case KW_GROUP:
+		return set_name(p, k->name, v, cf->group, sizeof(cf->group));
+	case KW_CHROOT:
+		if (strcmp(v, "none") == 0)
+			return set_name(p, k->name, v, cf->chroot,
+			    sizeof(cf->chroot));
+		return set_path(p, k->name, v, cf->chroot, sizeof(cf->chroot));
+	case KW_SANDBOX:
+		return pick(p, k->name, v, onoff_choices, &cf->sandbox);
+	case KW_MAX_SESSION:
+		return set_duration(p, k->name, v, 0, 24 * 3600 * 1000,
+		    &cf->max_session_ms);
+	case KW_LOG_PEER:
+		if (pick(p, k->name, v, peer_choices, &n) == -1)
+			return -1;
+		cf->log_peer = (enum log_peer)n;
+		return 0;
+	case KW_PROXY_FROM:
+		if (cf->nproxy_from == CONFIG_MAX_PROXY_FROM) {
+			perror_at(p, "%s: more than %d", k->name,
+			    CONFIG_MAX_PROXY_FROM);
+			return -1;
+		}
+		if (cidr_parse(v, &cf->proxy_from[cf->nproxy_from], &err) ==
+		    -1) {
+			perror_at(p, "%s: \"%s\": %s", k->name, v, err);
+			return -1;
+		}
+		cf->nproxy_from++;
+		return 0;
+	case KW_PROXY_TIMEOUT:
+		return set_duration(p, k->name, v, 1, 3600 * 1000,
+		    &cf->proxy_timeout_ms);
+	case KW_REUSE_PORT:
+		return pick(p, k->name, v, yesno_choices, &cf->reuse_port);
 	case KW_COUNT:
 		break;
 	}
@@ -391,6 +601,7 @@ parse_line(struct parser *p, char *line)
 	struct word		 w[MAX_WORDS];
 	const struct keyword	*k;
 	size_t			 nw;
+	enum kw			 slot;
 
 	if (split_words(p, line, w, &nw) == -1 || nw == 0)
 		return;
@@ -398,22 +609,42 @@ parse_line(struct parser *p, char *line)
 		perror_at(p, "unknown keyword \"%s\"", w[0].text);
 		return;
 	}
-	if (nw - 1 < (size_t)k->nargs) {
+	if (nw - 1 < (size_t)k->minargs) {
 		perror_at(p, "%s: missing value", k->name);
 		return;
 	}
-	if (nw - 1 > (size_t)k->nargs) {
-		perror_at(p, "%s: unexpected \"%s\"", k->name, w[k->nargs + 1].text);
+	if (nw - 1 > (size_t)k->maxargs) {
+		perror_at(p, "%s: unexpected \"%s\"", k->name,
+		    w[k->maxargs + 1].text);
 		return;
 	}
+	/* allow and deny are one ordered list. */
+	slot = k->kw == KW_DENY ? KW_ALLOW : k->kw;
 	/* Still applied below, so the value's own errors show too. */
-	if (p->seen[k->kw] == p->origin && !k->multi)
+	if (p->seen[slot] == p->origin && !k->multi)
 		perror_at(p, "%s: given twice", k->name);
 	/* A repeatable keyword starts afresh when -o or the file first names it. */
-	if (p->seen[k->kw] != p->origin && k->kw == KW_LISTEN)
+	if (p->seen[slot] != p->origin && k->kw == KW_LISTEN)
 		p->cf->nlisten = 0;
-	p->seen[k->kw] = p->origin;
-	apply(p, k, &w[1]);
+	if (p->seen[slot] != p->origin && slot == KW_ALLOW)
+		acl_init(&p->cf->acl);
+	if (p->seen[slot] != p->origin && slot == KW_PROXY_FROM)
+		p->cf->nproxy_from = 0;
+	p->seen[slot] = p->origin;
+	apply(p, k, &w[1], nw - 1);
+}
+
+static int
+needs_proxy_from(const struct config *cf)
+{
+	size_t	i;
+
+	if (cf->nproxy_from > 0)
+		return 0;
+	for (i = 0; i < cf->nlisten; i++)
+		if (cf->listen[i].proxy)
+			return 1;
+	return 0;
 }
 
 /*
@@ -462,6 +693,17 @@ config_parse(struct config *cf, FILE *fp, const char *name,
 		}
 		parse_line(&p, copy);
 	}
+	if (p.errors == 0 && needs_proxy_from(tmp)) {
+		/* Without it anyone could claim any address. */
+		log_errx("%s: a proxy-protocol listener needs proxy-from", name);
+		p.errors++;
+	}
+	if (p.errors == 0 && tmp->max_children > tmp->max_sources) {
+		/* The source table must hold every live child's group. */
+		log_errx("%s: max-children %d exceeds max-sources %lld", name,
+		    tmp->max_children, (long long)tmp->max_sources);
+		p.errors++;
+	}
 	if (p.errors > CONFIG_MAX_ERRORS)
 		log_errx("%s: %d more errors", name,
 		    p.errors - CONFIG_MAX_ERRORS);
@@ -495,7 +737,8 @@ config_print(FILE *fp, const struct config *cf)
 	size_t	i;
 
 	for (i = 0; i < cf->nlisten; i++)
-		fprintf(fp, "listen %s\n", cf->listen[i].text);
+		fprintf(fp, "listen %s%s\n", cf->listen[i].text,
+		    cf->listen[i].proxy ? " proxy-protocol" : "");
 	fprintf(fp, "backlog %d\n", cf->backlog);
 	fprintf(fp, "max-children %d\n", cf->max_children);
 	format_duration(buf, sizeof(buf), cf->idle_timeout_ms);
@@ -512,4 +755,39 @@ config_print(FILE *fp, const struct config *cf)
 	fprintf(fp, "log-level %s\n", choice_name(level_choices, cf->log_level));
 	fprintf(fp, "log-target %s\n",
 	    choice_name(target_choices, cf->log_target));
+	fprintf(fp, "max-per-source %d\n", cf->max_per_source);
+	fprintf(fp, "source-prefix %d %d\n", cf->prefix4, cf->prefix6);
+	if (cf->rate.n == 0)
+		fprintf(fp, "rate-limit off\n");
+	else {
+		format_duration(buf, sizeof(buf), cf->rate.period_ms);
+		fprintf(fp, "rate-limit %lld/%s burst %lld\n",
+		    (long long)cf->rate.n, buf, (long long)cf->rate.burst);
+	}
+	fprintf(fp, "overload %s\n", choice_name(overload_choices,
+	    cf->overload));
+	if (cf->refuse_len == 0)
+		fprintf(fp, "refuse-message none\n");
+	else {
+		format_escapes(buf, sizeof(buf), cf->refuse_msg, cf->refuse_len);
+		fprintf(fp, "refuse-message \"%s\"\n", buf);
+	}
+	fprintf(fp, "max-sources %lld\n", (long long)cf->max_sources);
+	for (i = 0; i < cf->acl.n; i++)
+		fprintf(fp, "%s %s\n", acl_action_name(cf->acl.rule[i].action),
+		    cidr_format(&cf->acl.rule[i].net, buf, sizeof(buf)));
+	fprintf(fp, "user %s\n", cf->user);
+	fprintf(fp, "group %s\n", cf->group);
+	fprintf(fp, "chroot %s\n", cf->chroot);
+	fprintf(fp, "sandbox %s\n", choice_name(onoff_choices, cf->sandbox));
+	format_duration(buf, sizeof(buf), cf->max_session_ms);
+	fprintf(fp, "max-session %s\n", buf);
+	fprintf(fp, "log-peer %s\n", choice_name(peer_choices, cf->log_peer));
+	for (i = 0; i < cf->nproxy_from; i++)
+		fprintf(fp, "proxy-from %s\n", cidr_format(&cf->proxy_from[i],
+		    buf, sizeof(buf)));
+	format_duration(buf, sizeof(buf), cf->proxy_timeout_ms);
+	fprintf(fp, "proxy-timeout %s\n", buf);
+	fprintf(fp, "reuse-port %s\n", choice_name(yesno_choices,
+	    cf->reuse_port));
 }

@@ -68,6 +68,12 @@ log_target_resolve(enum log_target t, int foreground)
 	return LOG_TARGET_SYSLOG;
 }
 
+enum log_target
+log_current_target(void)
+{
+	return log_to;
+}
+
 void
 log_init(enum log_target t, int level, int foreground)
 {
@@ -191,6 +197,19 @@ log_debug(const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vmsg(LOG_DEBUG, fmt, ap);
 	va_end(ap);
+}
+
+/* Written whatever log-level says: the answer to an operator's SIGUSR1. */
+void
+log_always(const char *fmt, ...)
+{
+	char	msg[LOG_LINE_MAX];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_emit(LOG_NOTICE, msg, NULL, 0);
 }
 
 void

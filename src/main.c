@@ -4,10 +4,13 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bsd/libutil.h>
@@ -17,6 +20,9 @@
 #include "config.h"
 #include "listener.h"
 #include "log.h"
+#include "peer.h"
+#include "privdrop.h"
+#include "sandbox.h"
 #include "session.h"
 #include "supervisor.h"
 
@@ -40,9 +46,12 @@ usage(int status)
 static __dead void
 serve_inetd(void)
 {
-	struct sockaddr_storage	ss;
-	socklen_t		len = sizeof(ss);
-	int			n, fd = STDIN_FILENO;
+	struct sockaddr_storage	 ss;
+	struct privdrop		 pd;
+	socklen_t		 len = sizeof(ss);
+	const char		*err;
+	char			 peer[PEER_STRLEN];
+	int			 n, fd = STDIN_FILENO;
 
 	if ((n = sd_listen_fds(1)) > 1) {
 		log_errx("-i: %d sockets passed, expected one connection", n);
@@ -55,22 +64,39 @@ serve_inetd(void)
 		    strerror(errno));
 		exit(OKD_EXIT_OSERR);
 	}
-	exit(session_main(fd, (struct sockaddr *)&ss, &conf));
+	/* The same box as a forked child: ids, chroot, limits, filter. */
+	if (supervisor_privileges(&pd, &conf) == -1)
+		exit(OKD_EXIT_CONFIG);
+	if (conf.sandbox && sandbox_prepare() == -1) {
+		log_errx("-i: cannot build the seccomp filter");
+		exit(OKD_EXIT_OSERR);
+	}
+	if (privdrop_apply(&pd, &err) == -1) {
+		log_errx("-i: dropping privileges: %s", err);
+		exit(OKD_EXIT_OSERR);
+	}
+	if (sandbox_limits(0) == -1 || (conf.sandbox && sandbox_enter() == -1)) {
+		log_warn("-i: sandbox");
+		exit(OKD_EXIT_OSERR);
+	}
+	exit(session_main(fd, peer_label((struct sockaddr *)&ss, &conf, peer,
+	    sizeof(peer)), NULL, &conf));
 }
 
-static void
+static int
 open_listeners(void)
 {
 	int	n;
 
 	if ((n = listeners_adopt(&listeners)) == -1)
-		exit(OKD_EXIT_OSERR);
+		return -1;
 	if (n > 0) {
-		log_info("serving %d passed sockets; listen lines are not used", n);
-		return;
+		log_info("serving %d passed sockets; listen lines only mark "
+		    "proxy-protocol", n);
+		listeners_mark_proxy(&listeners, &conf);
+		return 0;
 	}
-	if (listeners_open(&listeners, &conf) == -1)
-		exit(OKD_EXIT_OSERR);
+	return listeners_open(&listeners, &conf);
 }
 
 /* Takes the pidfile before detaching, so a second okd fails on the terminal. */
@@ -91,18 +117,52 @@ take_pidfile(void)
 	exit(OKD_EXIT_CANTCREAT);
 }
 
+/*
+ * Forks into the background.  The parent exits 0 only once the child says
+ * it is serving (its pidfile written), so a script or a Type=forking unit
+ * may rely on both; the child gets the pipe's write end.
+ */
+static int
+detach(void)
+{
+	int	p[2], fd;
+	char	c;
+	pid_t	pid;
+
+	if (pipe2(p, O_CLOEXEC) == -1 || (pid = fork()) == -1)
+		return -1;
+	if (pid > 0) {
+		close(p[1]);
+		_exit(read(p[0], &c, 1) == 1 ? OKD_EXIT_OK : OKD_EXIT_OSERR);
+	}
+	close(p[0]);
+	if (setsid() == -1 || chdir("/") == -1)
+		return -1;
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	return p[1];
+}
+
 int
 main(int argc, char *argv[], char *envp[])
 {
 	struct supervisor	 sv;
 	struct pidfh		*pfh = NULL;
 	const char		*path = OKD_CONF_PATH;
-	char			*ov[MAX_OVERRIDES + 2];
+	char			*ov[MAX_OVERRIDES];
+	char			 confpath[PATH_MAX];
 	size_t			 nov = 0;
 	int			 ch, debug = 0, fg = 0, inetd = 0, check = 0;
-	int			 print = 0, r;
+	int			 print = 0, r, ready = -1;
 
 	setproctitle_init(argc, argv, envp);
+	/* Before any chroot: syslog(3) would read /etc/localtime later. */
+	tzset();
 	log_init(LOG_TARGET_STDERR, LOG_INFO, 1);
 	while ((ch = getopt(argc, argv, "dDf:hio:tTV")) != -1) {
 		switch (ch) {
@@ -142,14 +202,17 @@ main(int argc, char *argv[], char *envp[])
 	}
 	if (optind != argc)
 		usage(OKD_EXIT_USAGE);
-	/* -d is -D with these two, so a reload keeps them. */
-	if (debug) {
-		ov[nov++] = "log-level debug";
-		ov[nov++] = "log-target stderr";
-	}
+	/* A reload after detaching starts from "/": keep the file's real path. */
+	if (realpath(path, confpath) != NULL)
+		path = confpath;
 	if (config_load(&conf, path, ov, nov) == -1)
 		exit(OKD_EXIT_CONFIG);
+	if (debug)
+		supervisor_debug(&conf);
 	if (check) {
+		/* As root, unknown users and directories are config errors. */
+		if (supervisor_privileges(&sv.pd, &conf) == -1)
+			exit(OKD_EXIT_CONFIG);
 		printf("configuration OK\n");
 		exit(0);
 	}
@@ -162,20 +225,41 @@ main(int argc, char *argv[], char *envp[])
 		serve_inetd();
 	}
 	log_init(conf.log_target, conf.log_level, fg);
-	open_listeners();
+	if (supervisor_privileges(&sv.pd, &conf) == -1)
+		exit(OKD_EXIT_CONFIG);
+	/* The pidfile first: a second okd names the first, not a busy port. */
 	if (!fg || conf.pidfile_set)
 		pfh = take_pidfile();
-	if (!fg && daemon(0, 0) == -1) {
-		log_warn("daemon");
+	if (open_listeners() == -1) {
+		pidfile_remove(pfh);
+		exit(OKD_EXIT_OSERR);
+	}
+	if (!fg && (ready = detach()) == -1) {
+		log_warn("detach");
 		pidfile_remove(pfh);
 		exit(OKD_EXIT_OSERR);
 	}
 	if (pfh != NULL && pidfile_write(pfh) == -1)
 		log_warn("%s", conf.pidfile);
+	if (ready != -1) {
+		if (write(ready, "", 1) != 1)
+			log_warn("detach");
+		close(ready);
+	}
+	/* Always written: it also opens the log connection children share. */
+	log_always("okd %s starting, pid %ld", OKD_VERSION, (long)getpid());
+	/* Privileges were checked above: what fails here is the system. */
 	if (supervisor_init(&sv, &conf, &listeners, path, ov, nov, fg) == -1)
-		fatal("supervisor");
+		exit(OKD_EXIT_OSERR);
+	sv.debug = debug;
 	sv.pidfile_fd = pfh != NULL ? pidfile_fileno(pfh) : -1;
-	log_info("okd %s started, pid %ld", OKD_VERSION, (long)getpid());
+	if (geteuid() == 0)
+		log_info("children run as %s:%s, chroot %s, sandbox %s",
+		    conf.user, conf.group, sv.pd.dochroot ? sv.pd.root : "none",
+		    conf.sandbox ? "on" : "off");
+	else
+		log_info("not root: children keep uid %ld, no chroot; sandbox %s",
+		    (long)geteuid(), conf.sandbox ? "on" : "off");
 	r = supervisor_run(&sv);
 	if (pfh != NULL)
 		pidfile_remove(pfh);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bsd/string.h>
 #include <bsd/unistd.h>
 
 #include "log.h"
@@ -22,7 +23,8 @@
 #define OUT_BATCH	4096
 
 static volatile sig_atomic_t	stop_requested;
-static char			session_peer[ADDR_STRLEN] = "-";
+static char			session_peer[ADDR_STRLEN + 8] = "-";
+static char			session_proxy[ADDR_STRLEN] = "";
 
 /*
  * In the BSS, so the supervisor never touches them and fork copies no page
@@ -37,6 +39,7 @@ static const char *const end_names[] = {
 	[SESSION_RESET] = "reset",
 	[SESSION_ERROR] = "error",
 	[SESSION_SHUTDOWN] = "shutdown",
+	[SESSION_MAX_SESSION] = "max-session",
 };
 
 const char *
@@ -138,6 +141,36 @@ log_data(const unsigned char *buf, size_t n)
 	    n > LOG_PEER_BYTES ? "..." : "");
 }
 
+static int64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * With max-session, the receive timeout shrinks as the deadline nears, so
+ * a chatty client is cut off in time; returns 0 once it has passed.
+ */
+static int
+within_session(int fd, const struct config *cf, int64_t deadline,
+    int64_t *rcvtimeo)
+{
+	int64_t	left;
+
+	if (cf->max_session_ms == 0)
+		return 1;
+	if ((left = deadline - now_ms()) <= 0)
+		return 0;
+	if (left < cf->idle_timeout_ms && left != *rcvtimeo) {
+		set_timeout(fd, SO_RCVTIMEO, left);
+		*rcvtimeo = left;
+	}
+	return 1;
+}
+
 /* The protocol loop on a connected, blocking socket; fills st. */
 void
 session_run(int fd, const struct config *cf, struct session_stats *st)
@@ -145,14 +178,21 @@ session_run(int fd, const struct config *cf, struct session_stats *st)
 	struct framer	fr;
 	ssize_t		n;
 	size_t		owed;
+	int64_t		deadline = 0, rcvtimeo = cf->idle_timeout_ms;
 
 	memset(st, 0, sizeof(*st));
 	set_timeout(fd, SO_RCVTIMEO, cf->idle_timeout_ms);
 	set_timeout(fd, SO_SNDTIMEO, cf->send_timeout_ms);
 	framer_init(&fr, cf->ack, (size_t)cf->recv_buffer);
+	if (cf->max_session_ms > 0)
+		deadline = now_ms() + cf->max_session_ms;
 	for (;;) {
 		if (stop_requested) {
 			st->end = SESSION_SHUTDOWN;
+			return;
+		}
+		if (!within_session(fd, cf, deadline, &rcvtimeo)) {
+			st->end = SESSION_MAX_SESSION;
 			return;
 		}
 		n = recv(fd, inbuf, (size_t)cf->recv_buffer, 0);
@@ -160,6 +200,10 @@ session_run(int fd, const struct config *cf, struct session_stats *st)
 			if (errno == EINTR)
 				continue;
 			st->end = end_of(errno, st);
+			/* The timeout that fired was the session's deadline. */
+			if (st->end == SESSION_TIMEOUT && rcvtimeo !=
+			    cf->idle_timeout_ms && now_ms() >= deadline)
+				st->end = SESSION_MAX_SESSION;
 			return;
 		}
 		if (n == 0) {
@@ -186,6 +230,7 @@ log_close(const struct timespec *start, const struct session_stats *st)
 		{ "peer", session_peer }, { "pid", pid }, { "duration", dur },
 		{ "in", in }, { "out", out }, { "reads", reads },
 		{ "reason", session_end_name(st->end) },
+		{ "proxy", session_proxy },
 	};
 
 	if (!log_enabled(LOG_INFO))
@@ -199,7 +244,9 @@ log_close(const struct timespec *start, const struct session_stats *st)
 	snprintf(in, sizeof(in), "%llu", (unsigned long long)st->in);
 	snprintf(out, sizeof(out), "%llu", (unsigned long long)st->out);
 	snprintf(reads, sizeof(reads), "%llu", (unsigned long long)st->reads);
-	log_event(LOG_INFO, "close", f, sizeof(f) / sizeof(f[0]));
+	/* The proxy field only when a proxy passed the connection on. */
+	log_event(LOG_INFO, "close", f, sizeof(f) / sizeof(f[0]) -
+	    (session_proxy[0] == '\0'));
 	if (st->end == SESSION_ERROR)
 		log_warnx("session peer=%s error: %s", session_peer,
 		    strerror(st->error));
@@ -207,10 +254,13 @@ log_close(const struct timespec *start, const struct session_stats *st)
 
 /*
  * A whole session in a fresh child or in inetd mode: title, SIGTERM as a
- * stop request, the loop, the close line.  Returns the exit status.
+ * stop request, the loop, the close line.  peer is the name log-peer
+ * chose; proxy, if not NULL, the proxy that passed it on.  Returns the
+ * exit status.
  */
 int
-session_main(int fd, const struct sockaddr *peer, const struct config *cf)
+session_main(int fd, const char *peer, const char *proxy,
+    const struct config *cf)
 {
 	struct sigaction	sa;
 	struct session_stats	st;
@@ -218,7 +268,9 @@ session_main(int fd, const struct sockaddr *peer, const struct config *cf)
 	sigset_t		none;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	format_address(peer, session_peer, sizeof(session_peer));
+	strlcpy(session_peer, peer, sizeof(session_peer));
+	strlcpy(session_proxy, proxy != NULL ? proxy : "",
+	    sizeof(session_proxy));
 	setproctitle("session %s", session_peer);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;

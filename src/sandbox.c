@@ -1,0 +1,212 @@
+/*
+ * The child's seccomp sandbox: the supervisor compiles the filter once with
+ * libseccomp; each child only attaches the ready BPF program.
+ */
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+#include <errno.h>
+#include <sys/socket.h>
+#include <fcntl.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+
+/*
+ * What a session may do once it has its socket and its log connection.
+ * Anything else kills the whole process with SIGSYS.
+ */
+static const char *const allowed[] = {
+	"read", "recvfrom",		/* recv(2) is recvfrom on Linux */
+	"write", "writev",		/* replies, stderr logging */
+	"sendto", "sendmsg",		/* send(2), syslog(3), the journal */
+	"close", "shutdown",
+	"setsockopt", "getsockopt",	/* SO_RCVTIMEO/SO_SNDTIMEO, SO_ERROR */
+	"clock_gettime",		/* deadlines, should the vDSO fall back */
+	"getpid",			/* log lines carry the pid */
+	"rt_sigreturn",			/* return from a signal handler */
+	"rt_sigprocmask",		/* blocking signals around the loop */
+	"rt_sigaction",			/* session_main() sets its SIGTERM */
+	"restart_syscall",		/* resume a call a signal interrupted */
+	"brk", "munmap",		/* malloc(3) and free(3) */
+	"getrandom",			/* malloc(3)'s first call */
+	"fstat", "lseek",		/* dprintf(3) probes its descriptor */
+	"exit", "exit_group",
+#ifdef OKD_SANITIZE
+	"sigaltstack", "madvise",	/* AddressSanitizer: exit, allocator */
+#endif
+};
+
+
+static struct sock_fprog	 prog;
+
+/* Adds rule action for the named syscall; -1 on failure. */
+static int
+add_rule(scmp_filter_ctx ctx, uint32_t action, const char *name)
+{
+	int	 nr;
+
+	if ((nr = seccomp_syscall_resolve_name(name)) == __NR_SCMP_ERROR)
+		return -1;
+	return seccomp_rule_add(ctx, action, nr, 0) < 0 ? -1 : 0;
+}
+
+/* Builds the filter in ctx: the lists above, and mmap(2) without PROT_EXEC. */
+static int
+build(scmp_filter_ctx ctx)
+{
+	size_t	 i;
+
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
+	    SCMP_ACT_KILL_PROCESS) < 0)
+		return -1;
+	for (i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+		if (add_rule(ctx, SCMP_ACT_ALLOW, allowed[i]) == -1)
+			return -1;
+	/*
+	 * syslog(3) opens a new AF_UNIX socket when its connection broke
+	 * (syslogd restarted): refuse that softly, so a finished session is
+	 * not killed only for losing a log line.  Any other socket(2), and
+	 * every connect(2), kills.
+	 */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 1,
+	    SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffU, AF_UNIX)) < 0)
+		return -1;
+	/*
+	 * glibc's fstat(2) is newfstatat(fd, "", st, AT_EMPTY_PATH).  The path
+	 * cannot be checked, so a named file could still be stat'ed: metadata
+	 * only, and inside the chroot if there is one.
+	 */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(newfstatat), 1,
+	    SCMP_A3(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, AT_EMPTY_PATH)) < 0)
+		return -1;
+	/*
+	 * dprintf(3) on a character device asks whether it is a terminal.
+	 * The kernel reads the request as 32 bits, hence the mask.
+	 */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+	    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffU, TCGETS)) < 0)
+		return -1;
+	/* malloc(3) maps large blocks; executable memory is never needed. */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * Reads the exported program back from the pipe rfd into prog.  A valid
+ * program (BPF_MAXINSNS at most) fits the pipe buffer, so the export
+ * never blocks; a longer one fails there with EAGAIN.
+ */
+static int
+read_program(int rfd)
+{
+	size_t		 max = BPF_MAXINSNS * sizeof(struct sock_filter);
+	size_t		 len = 0;
+	ssize_t		 n;
+	char		*buf;
+
+	if ((buf = malloc(max + 1)) == NULL)
+		return -1;
+	while (len <= max && (n = read(rfd, buf + len, max + 1 - len)) > 0)
+		len += n;
+	if (len == 0 || len > max || len % sizeof(struct sock_filter) != 0) {
+		free(buf);
+		errno = EINVAL;
+		return -1;
+	}
+	free(prog.filter);
+	prog.filter = (struct sock_filter *)buf;
+	prog.len = len / sizeof(struct sock_filter);
+	return 0;
+}
+
+/*
+ * Compiles the filter once, in the supervisor, into a BPF program kept in
+ * memory that every child inherits.  Returns 0, or -1 with errno set.
+ */
+int
+sandbox_prepare(void)
+{
+	scmp_filter_ctx	 ctx;
+	int		 p[2] = { -1, -1 }, rc = -1, saved;
+
+	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) == -1)
+		goto out;
+	if (build(ctx) == -1) {
+		errno = EINVAL;
+		goto out;
+	}
+	if ((saved = seccomp_export_bpf(ctx, p[1])) < 0) {
+		errno = -saved;
+		goto out;
+	}
+	rc = read_program(p[0]);
+out:
+	saved = errno;
+	if (p[0] != -1) {
+		(void)close(p[0]);
+		(void)close(p[1]);
+	}
+	seccomp_release(ctx);
+	errno = saved;
+	return rc;
+}
+
+/*
+ * Attaches the prepared filter to the calling process for good; the last
+ * step of a child before it serves.  Returns 0, or -1 with errno set.
+ */
+int
+sandbox_enter(void)
+{
+	if (prog.filter == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/*
+ * Sets a child's limits: no core files (a dump would hold client data)
+ * and at most nofile descriptors, which applies to new ones only.
+ */
+int
+sandbox_limits(rlim_t nofile)
+{
+	struct rlimit	 rl;
+
+	rl.rlim_cur = rl.rlim_max = 0;
+	if (setrlimit(RLIMIT_CORE, &rl) == -1)
+		return -1;
+	rl.rlim_cur = rl.rlim_max = nofile;
+	return setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/*
+ * Returns 1 when a wait status says the filter killed the child.  The
+ * syscall number does not reach the parent; the kernel logs it as an
+ * audit record (type=1326 ... syscall=N).
+ */
+int
+sandbox_violation(int status)
+{
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS;
+}

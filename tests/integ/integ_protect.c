@@ -1,0 +1,372 @@
+/*
+ * Integration tests of protection on the real build/okd, with clients
+ * bound to distinct loopback sources (127.0.0.2, 127.0.0.3...): per-source
+ * limits and prefixes, rate limits that heal, access rules, the refuse
+ * message, overload defer, counters, max-session, log-peer, the sandbox.
+ */
+
+#include <ctype.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "okdtest.h"
+
+static int
+teardown(void **state)
+{
+	int	r = okd_cleanup(*state);
+
+	free(*state);
+	return r;
+}
+
+static struct okd_proc *
+start(void **state, const char *conf)
+{
+	struct okd_proc	*p = calloc(1, sizeof(*p));
+
+	*state = p;
+	assert_int_equal(okd_start(p, conf, NULL), 0);
+	return p;
+}
+
+/* A client from src that gets its OK, or -1. */
+static int
+served_from(struct okd_proc *p, const char *src)
+{
+	int	fd = tcp_connect_from(src, "127.0.0.1", p->port);
+
+	if (fd == -1)
+		return -1;
+	if (roundtrip(fd, "x") == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* A client from src that is turned away: closed with no reply. */
+static int
+refused_from(struct okd_proc *p, const char *src)
+{
+	int	fd = tcp_connect_from(src, "127.0.0.1", p->port), r;
+
+	if (fd == -1)
+		return 0;
+	r = expect_eof(fd, 3000);
+	close(fd);
+	return r == 0;
+}
+
+static void
+test_per_source_limit(void **state)
+{
+	struct okd_proc	*p = start(state, "listen 127.0.0.1:%PORT%\n"
+			    "max-per-source 2\n");
+	int		 a, b, c;
+
+	a = served_from(p, "127.0.0.2");
+	b = served_from(p, "127.0.0.2");
+	assert_true(a >= 0 && b >= 0);
+	/* The third from the same source is refused while two live... */
+	assert_true(refused_from(p, "127.0.0.2"));
+	/* ...and other sources are served. */
+	c = served_from(p, "127.0.0.3");
+	assert_true(c >= 0);
+	assert_int_equal(okd_stat(p, "refused-per-source"), 1);
+	assert_int_equal(okd_stat(p, "served"), 3);
+	close(a);
+	close(b);
+	close(c);
+}
+
+/* source-prefix 24: 127.0.0.2 and 127.0.0.4 are one source. */
+static void
+test_source_prefix_groups(void **state)
+{
+	struct okd_proc	*p = start(state, "listen 127.0.0.1:%PORT%\n"
+			    "max-per-source 2\nsource-prefix 24 64\n");
+	int		 a, b;
+
+	a = served_from(p, "127.0.0.2");
+	b = served_from(p, "127.0.0.4");
+	assert_true(a >= 0 && b >= 0);
+	assert_true(refused_from(p, "127.0.0.9"));
+	/* Another /24 is another source. */
+	close(served_from(p, "127.0.1.2"));
+	close(a);
+	close(b);
+}
+
+/* 3 per 2 s: the fourth is refused, others are served, and it heals. */
+static void
+test_rate_limit_heals(void **state)
+{
+	struct okd_proc	*p = start(state, "listen 127.0.0.1:%PORT%\n"
+			    "rate-limit 3/2s\n");
+	long		 end;
+	int		 i, fd = -1;
+
+	for (i = 0; i < 3; i++)
+		close(served_from(p, "127.0.0.5"));
+	assert_true(refused_from(p, "127.0.0.5"));
+	fd = served_from(p, "127.0.0.6");
+	assert_true(fd >= 0);
+	close(fd);
+	/* A token returns every 667 ms; bounded wait for it. */
+	end = now_ms() + 3000;
+	while ((fd = served_from(p, "127.0.0.5")) == -1 && now_ms() < end)
+		usleep(100000);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_true(okd_stat(p, "refused-rate") >= 1);
+}
+
+/* deny one source: refused with no fork; the rest are served. */
+static void
+test_deny_source(void **state)
+{
+	struct okd_proc	*p = start(state, "listen 127.0.0.1:%PORT%\n"
+			    "deny 127.0.0.3\n");
+
+	close(served_from(p, "127.0.0.2"));
+	assert_true(refused_from(p, "127.0.0.3"));
+	assert_true(refused_from(p, "127.0.0.3"));
+	close(served_from(p, "127.0.0.4"));
+	assert_int_equal(okd_stat(p, "refused-access"), 2);
+	/* Two served, two refused: only the served were forked. */
+	assert_int_equal(okd_stat(p, "served"), 2);
+	assert_int_equal(okd_stat(p, "accepted"), 4);
+}
+
+/* A whitelist: first match decides, and it ends with deny *. */
+static void
+test_whitelist_order(void **state)
+{
+	struct okd_proc	*p = start(state, "listen 127.0.0.1:%PORT%\n"
+			    "deny 127.0.0.7\nallow 127.0.0.0/29\ndeny *\n");
+
+	close(served_from(p, "127.0.0.2"));
+	assert_true(refused_from(p, "127.0.0.7"));
+	assert_true(refused_from(p, "127.0.0.8"));
+	assert_int_equal(okd_log_wait(p, "reason=access", 3000), 0);
+}
+
+static void
+test_refuse_message(void **state)
+{
+	struct okd_proc	*p = start(state, "listen 127.0.0.1:%PORT%\n"
+			    "deny *\nrefuse-message \"busy\\r\\n\"\n");
+	char		 buf[6];
+	int		 fd;
+
+	fd = tcp_connect("127.0.0.1", p->port);
+	assert_true(fd >= 0);
+	assert_int_equal(read_exact(fd, buf, 6, 3000), 0);
+	assert_memory_equal(buf, "busy\r\n", 6);
+	assert_int_equal(expect_eof(fd, 3000), 0);
+	close(fd);
+}
+
+/* overload defer: the excess waits in the backlog, then is served. */
+static void
+test_overload_defer(void **state)
+{
+	struct okd_proc	*p = start(state, "listen 127.0.0.1:%PORT%\n"
+			    "max-children 1\noverload defer\nbacklog 16\n");
+	char		 buf[2];
+	int		 a, b;
+
+	a = served_from(p, "127.0.0.2");
+	assert_true(a >= 0);
+	b = tcp_connect_from("127.0.0.3", "127.0.0.1", p->port);
+	assert_true(b >= 0);
+	assert_int_equal(send(b, "x", 1, 0), 1);
+	/* Held, not refused: no reply and no EOF while a lives. */
+	assert_int_equal(read_exact(b, buf, 1, 500), -1);
+	close(a);
+	assert_int_equal(read_exact(b, buf, 2, 5000), 0);
+	assert_memory_equal(buf, "OK", 2);
+	close(b);
+	assert_int_equal(okd_stat(p, "refused-max-children"), 0);
+}
+
+/* overload close (the default): the excess is closed at once. */
+static void
+test_overload_close(void **state)
+{
+	struct okd_proc	*p = start(state, "listen 127.0.0.1:%PORT%\n"
+			    "max-children 1\n");
+	int		 a;
+
+	a = served_from(p, "127.0.0.2");
+	assert_true(refused_from(p, "127.0.0.3"));
+	assert_int_equal(okd_stat(p, "refused-max-children"), 1);
+	close(a);
+}
+
+/* max-session cuts off a client that never goes quiet. */
+static void
+test_max_session(void **state)
+{
+	struct okd_proc	*p = start(state, "listen 127.0.0.1:%PORT%\n"
+			    "max-session 600ms\n");
+	long		 t0 = now_ms();
+	int		 fd, i;
+
+	fd = tcp_connect("127.0.0.1", p->port);
+	for (i = 0; i < 50 && roundtrip(fd, "x") == 0; i++)
+		usleep(50000);
+	/* Ended by the deadline, long before 50 x 50 ms of chatter. */
+	assert_true(i < 50);
+	assert_true(now_ms() - t0 >= 500);
+	assert_int_equal(okd_log_wait(p, "reason=max-session", 3000), 0);
+	close(fd);
+}
+
+static void
+test_log_peer_prefix(void **state)
+{
+	struct okd_proc	*p = start(state, "listen 127.0.0.1:%PORT%\n"
+			    "log-peer prefix\nsource-prefix 24 64\n");
+	char		*log;
+
+	close(served_from(p, "127.0.0.2"));
+	assert_int_equal(okd_log_wait(p, "close peer=127.0.0.0/24 ", 3000), 0);
+	log = okd_log_read(p);
+	assert_null(strstr(log, "127.0.0.2"));
+	free(log);
+}
+
+static void
+test_log_peer_none(void **state)
+{
+	struct okd_proc	*p = start(state, "listen 127.0.0.1:%PORT%\n"
+			    "log-peer none\n");
+	char		*log;
+
+	close(served_from(p, "127.0.0.2"));
+	assert_int_equal(okd_log_wait(p, "close peer=- ", 3000), 0);
+	log = okd_log_read(p);
+	assert_null(strstr(log, "127.0.0.2"));
+	free(log);
+}
+
+/* Reads "Key:\tvalue" from /proc/pid/status. */
+static int
+status_field(pid_t pid, const char *key, char *out, size_t outsz)
+{
+	char	 path[64], line[256];
+	FILE	*fp;
+	int	 found = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (strncmp(line, key, strlen(key)) == 0 &&
+		    line[strlen(key)] == ':') {
+			snprintf(out, outsz, "%s", line + strlen(key) + 2);
+			out[strcspn(out, "\n")] = '\0';
+			found = 0;
+		}
+	}
+	fclose(fp);
+	return found;
+}
+
+/* The pid of okd's one child, from the accept line. */
+static pid_t
+child_pid(struct okd_proc *p)
+{
+	char	*log = okd_log_read(p), *at;
+	pid_t	 pid = -1;
+
+	if ((at = strstr(log, "accept peer=")) != NULL &&
+	    (at = strstr(at, " pid=")) != NULL)
+		pid = (pid_t)strtol(at + 5, NULL, 10);
+	free(log);
+	return pid;
+}
+
+/* As root: the child runs as nobody, with no new privileges, in seccomp. */
+static void
+test_child_sandboxed(void **state)
+{
+	struct okd_proc	*p;
+	char		 v[128];
+	pid_t		 kid;
+	int		 fd;
+
+	if (geteuid() != 0) {
+		printf("skip: not root, privileges are not dropped\n");
+		skip();
+	}
+	p = start(state, "listen 127.0.0.1:%PORT%\n");
+	fd = served_from(p, "127.0.0.2");
+	assert_true(fd >= 0);
+	assert_int_equal(okd_log_wait(p, "accept peer=", 3000), 0);
+	kid = child_pid(p);
+	assert_true(kid > 0);
+	assert_int_equal(status_field(kid, "Uid", v, sizeof(v)), 0);
+	assert_string_equal(v, "65534\t65534\t65534\t65534");
+	assert_int_equal(status_field(kid, "Gid", v, sizeof(v)), 0);
+	assert_string_equal(v, "65534\t65534\t65534\t65534");
+	assert_int_equal(status_field(kid, "NoNewPrivs", v, sizeof(v)), 0);
+	assert_string_equal(v, "1");
+	assert_int_equal(status_field(kid, "Seccomp", v, sizeof(v)), 0);
+	assert_string_equal(v, "2");
+	/* Still serving from inside the box. */
+	assert_int_equal(roundtrip(fd, "again"), 0);
+	close(fd);
+	assert_int_equal(okd_log_wait(p, "reason=eof", 3000), 0);
+	assert_int_equal(okd_stat(p, "violations"), 0);
+}
+
+static void
+test_bad_user_is_config_error(void **state)
+{
+	char	out[2048];
+
+	(void)state;
+	if (geteuid() != 0) {
+		printf("skip: users are only resolved as root\n");
+		skip();
+	}
+	assert_int_equal(run_capture("${OKD_BIN:-build/okd} -t -f /dev/null "
+	    "-o 'user no-such-user-okd' 2>&1", out, sizeof(out), 5000), 78);
+	assert_non_null(strstr(out, "unknown user"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_per_source_limit, teardown),
+		cmocka_unit_test_teardown(test_source_prefix_groups, teardown),
+		cmocka_unit_test_teardown(test_rate_limit_heals, teardown),
+		cmocka_unit_test_teardown(test_deny_source, teardown),
+		cmocka_unit_test_teardown(test_whitelist_order, teardown),
+		cmocka_unit_test_teardown(test_refuse_message, teardown),
+		cmocka_unit_test_teardown(test_overload_defer, teardown),
+		cmocka_unit_test_teardown(test_overload_close, teardown),
+		cmocka_unit_test_teardown(test_max_session, teardown),
+		cmocka_unit_test_teardown(test_log_peer_prefix, teardown),
+		cmocka_unit_test_teardown(test_log_peer_none, teardown),
+		cmocka_unit_test_teardown(test_child_sandboxed, teardown),
+		cmocka_unit_test(test_bad_user_is_config_error),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests_name("integ_protect", tests, NULL, NULL);
+}

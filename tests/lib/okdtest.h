@@ -1,0 +1,52 @@
+/* Helpers for tests that drive the real build/okd over loopback. */
+#ifndef OKDTEST_H
+#define OKDTEST_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define NOTIFY_MAX	4096
+
+struct okd_proc {
+	pid_t	pid;
+	int	port;
+	int	notify_fd;		/* our NOTIFY_SOCKET end */
+	char	dir[64];		/* scratch directory */
+	char	conf[128];
+	char	log[128];
+	char	notify_path[108];
+	/* Every notify message, collected by a thread so okd never blocks. */
+	pthread_t	 reader;
+	int		 reading;
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cond;
+	char		*msgs[NOTIFY_MAX];
+	size_t		 nmsgs;
+	size_t		 seen;		/* messages already matched past */
+};
+
+int	 okdtest_port(void);
+int	 okd_start(struct okd_proc *, const char *, const char *const *);
+int	 okd_spawn(struct okd_proc *, const char *const *);
+int	 okd_wait_notify(struct okd_proc *, const char *, int);
+int	 okd_notify_count(struct okd_proc *, const char *);
+int	 okd_stop(struct okd_proc *);
+int	 okd_wait_exit(pid_t, int);
+void	 okd_write_conf(struct okd_proc *, const char *);
+int	 okd_log_wait(struct okd_proc *, const char *, int);
+int	 okd_log_count(struct okd_proc *, const char *);
+char	*okd_log_read(struct okd_proc *);
+long	 okd_stat(struct okd_proc *, const char *);
+int	 okd_cleanup(struct okd_proc *);
+
+int	 tcp_connect(const char *, int);
+int	 tcp_connect_from(const char *, const char *, int);
+int	 read_exact(int, void *, size_t, int);
+int	 expect_eof(int, int);
+int	 roundtrip(int, const char *);
+int	 count_children(pid_t, int *);
+int	 run_capture(const char *, char *, size_t, int);
+long	 now_ms(void);
+
+#endif

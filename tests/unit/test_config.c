@@ -1,0 +1,398 @@
+/*
+ * Unit tests of the configuration parser: every keyword, every error with
+ * its file:line, -o overrides, all-or-nothing, and -T read back unchanged.
+ */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "log.h"
+
+static char	errbuf[16384];
+
+/* Parses text (as file "t.conf") with overrides; errors land in errbuf. */
+static int
+parse(struct config *cf, const char *text, char *const *ov, size_t nov)
+{
+	FILE	*in, *err;
+	int	 saved, r;
+	size_t	 n;
+
+	in = fmemopen((void *)text, strlen(text), "r");
+	err = tmpfile();
+	saved = dup(STDERR_FILENO);
+	dup2(fileno(err), STDERR_FILENO);
+	r = config_parse(cf, in, "t.conf", ov, nov);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(err);
+	n = fread(errbuf, 1, sizeof(errbuf) - 1, err);
+	errbuf[n] = '\0';
+	fclose(err);
+	fclose(in);
+	return r;
+}
+
+static void
+expect_error(const char *text, const char *msg)
+{
+	struct config	cf;
+
+	assert_int_equal(parse(&cf, text, NULL, 0), -1);
+	if (strstr(errbuf, msg) == NULL)
+		fail_msg("expected \"%s\" in \"%s\"", msg, errbuf);
+}
+
+static void
+test_defaults(void **state)
+{
+	struct config	cf;
+
+	(void)state;
+	assert_int_equal(parse(&cf, "", NULL, 0), 0);
+	assert_int_equal(cf.nlisten, 1);
+	assert_string_equal(cf.listen[0].text, "127.0.0.1:8001");
+	assert_int_equal(cf.backlog, 5);
+	assert_int_equal(cf.max_children, 256);
+	assert_int_equal(cf.idle_timeout_ms, 10000);
+	assert_int_equal(cf.send_timeout_ms, 10000);
+	assert_int_equal(cf.shutdown_grace_ms, 5000);
+	assert_int_equal(cf.recv_buffer, 1024);
+	assert_int_equal(cf.reply_len, 2);
+	assert_memory_equal(cf.reply, "OK", 2);
+	assert_int_equal(cf.ack, ACK_READ);
+	assert_string_equal(cf.pidfile, OKD_PIDFILE);
+	assert_int_equal(cf.pidfile_set, 0);
+	assert_int_equal(cf.log_level, LOG_INFO);
+	assert_int_equal(cf.log_target, LOG_TARGET_AUTO);
+}
+
+static void
+test_every_keyword(void **state)
+{
+	struct config	cf;
+
+	(void)state;
+	assert_int_equal(parse(&cf,
+	    "# a comment\n"
+	    "\n"
+	    "listen 127.0.0.2:9000   # trailing comment\n"
+	    "listen [::1]:9000\n"
+	    "listen *:9001\n"
+	    "listen [::]:9001\n"
+	    "backlog 128\n"
+	    "max-children 10\n"
+	    "idle-timeout 500ms\n"
+	    "send-timeout 2m\n"
+	    "recv-buffer 4k\n"
+	    "reply \"OK\\r\\n\"\n"
+	    "ack line\n"
+	    "shutdown-grace 0\n"
+	    "pidfile /tmp/x.pid\n"
+	    "log-level debug\n"
+	    "\tlog-target journal\n", NULL, 0), 0);
+	assert_int_equal(cf.nlisten, 4);
+	assert_string_equal(cf.listen[1].text, "[::1]:9000");
+	assert_int_equal(cf.backlog, 128);
+	assert_int_equal(cf.max_children, 10);
+	assert_int_equal(cf.idle_timeout_ms, 500);
+	assert_int_equal(cf.send_timeout_ms, 120000);
+	assert_int_equal(cf.recv_buffer, 4096);
+	assert_int_equal(cf.reply_len, 4);
+	assert_memory_equal(cf.reply, "OK\r\n", 4);
+	assert_int_equal(cf.ack, ACK_LINE);
+	assert_int_equal(cf.shutdown_grace_ms, 0);
+	assert_string_equal(cf.pidfile, "/tmp/x.pid");
+	assert_int_equal(cf.pidfile_set, 1);
+	assert_int_equal(cf.log_level, LOG_DEBUG);
+	assert_int_equal(cf.log_target, LOG_TARGET_JOURNAL);
+	assert_string_equal(errbuf, "");
+}
+
+static void
+test_protection_keywords(void **state)
+{
+	struct config	cf;
+
+	(void)state;
+	assert_int_equal(parse(&cf, "", NULL, 0), 0);
+	assert_int_equal(cf.max_per_source, 32);
+	assert_int_equal(cf.prefix4, 32);
+	assert_int_equal(cf.prefix6, 64);
+	assert_int_equal(cf.rate.n, 0);
+	assert_int_equal(cf.overload, OVERLOAD_CLOSE);
+	assert_int_equal(cf.refuse_len, 0);
+	assert_int_equal(cf.max_sources, 65536);
+	assert_int_equal(cf.acl.n, 0);
+	assert_string_equal(cf.user, "nobody");
+	assert_string_equal(cf.group, "nogroup");
+	assert_string_equal(cf.chroot, OKD_CHROOT);
+	assert_int_equal(cf.sandbox, 1);
+	assert_int_equal(cf.max_session_ms, 0);
+	assert_int_equal(cf.log_peer, LOG_PEER_FULL);
+	assert_int_equal(parse(&cf,
+	    "max-per-source 4\n"
+	    "source-prefix 24 48\n"
+	    "rate-limit 10/1m burst 20\n"
+	    "overload defer\n"
+	    "refuse-message \"busy\\r\\n\"\n"
+	    "max-sources 1000\n"
+	    "allow 10.0.0.0/8\n"
+	    "deny 2001:db8::/32\n"
+	    "allow 192.0.2.1\n"
+	    "deny *\n"
+	    "user daemon\n"
+	    "group daemon\n"
+	    "chroot none\n"
+	    "sandbox off\n"
+	    "max-session 1h\n"
+	    "log-peer prefix\n", NULL, 0), 0);
+	assert_int_equal(cf.max_per_source, 4);
+	assert_int_equal(cf.prefix4, 24);
+	assert_int_equal(cf.prefix6, 48);
+	assert_int_equal(cf.rate.n, 10);
+	assert_int_equal(cf.rate.period_ms, 60000);
+	assert_int_equal(cf.rate.burst, 20);
+	assert_int_equal(cf.overload, OVERLOAD_DEFER);
+	assert_int_equal(cf.refuse_len, 6);
+	assert_memory_equal(cf.refuse_msg, "busy\r\n", 6);
+	assert_int_equal(cf.max_sources, 1000);
+	assert_int_equal(cf.acl.n, 4);
+	assert_int_equal(cf.acl.rule[1].action, ACL_DENY);
+	assert_int_equal(cf.acl.rule[3].action, ACL_DENY);
+	assert_string_equal(cf.user, "daemon");
+	assert_string_equal(cf.chroot, "none");
+	assert_int_equal(cf.sandbox, 0);
+	assert_int_equal(cf.max_session_ms, 3600000);
+	assert_int_equal(cf.log_peer, LOG_PEER_PREFIX);
+	/* rate-limit without burst: the burst is N. */
+	assert_int_equal(parse(&cf, "rate-limit 5/2s\n", NULL, 0), 0);
+	assert_int_equal(cf.rate.burst, 5);
+}
+
+static void
+test_protection_errors(void **state)
+{
+	(void)state;
+	expect_error("max-per-source 0\n", "t.conf:1: max-per-source:");
+	expect_error("source-prefix 33 64\n", "source-prefix: \"33\" is too large");
+	expect_error("source-prefix 24 129\n", "source-prefix: \"129\" is too large");
+	expect_error("source-prefix 24\n", "source-prefix: missing value");
+	expect_error("rate-limit 10\n", "rate-limit: \"10\" is not N/DURATION");
+	expect_error("rate-limit 0/1s\n", "rate-limit: \"0\" is too small");
+	expect_error("rate-limit 5/1y\n", "rate-limit: \"1y\": invalid unit");
+	expect_error("rate-limit 5/1s burst\n", "rate-limit: expected");
+	expect_error("rate-limit 5/1s bust 3\n", "rate-limit: expected");
+	expect_error("rate-limit 5/1s burst 0\n", "rate-limit: burst \"0\"");
+	expect_error("overload drop\n", "overload: \"drop\" is not one of close, defer");
+	expect_error("refuse-message \"\"\n", "refuse-message: empty");
+	expect_error("max-sources 0\n", "max-sources: \"0\" is too small");
+	expect_error("max-children 300\nmax-sources 100\n",
+	    "max-children 300 exceeds max-sources 100");
+	expect_error("allow 10.0.0.1/8\n", "t.conf:1: allow: \"10.0.0.1/8\": host bits set");
+	expect_error("deny 300.0.0.0/8\n", "t.conf:1: deny: \"300.0.0.0/8\"");
+	expect_error("chroot var/empty\n", "chroot: \"var/empty\" is not an absolute path");
+	expect_error("sandbox maybe\n", "sandbox: \"maybe\" is not one of on, off");
+	expect_error("max-session 2d\n", "max-session: \"2d\": invalid unit");
+	expect_error("log-peer some\n", "log-peer: \"some\" is not one of full, prefix, none");
+}
+
+static void
+test_proxy_keywords(void **state)
+{
+	struct config	cf;
+
+	(void)state;
+	assert_int_equal(parse(&cf, "", NULL, 0), 0);
+	assert_int_equal(cf.nproxy_from, 0);
+	assert_int_equal(cf.proxy_timeout_ms, 5000);
+	assert_int_equal(cf.reuse_port, 0);
+	assert_int_equal(cf.listen[0].proxy, 0);
+	assert_int_equal(parse(&cf, "listen 127.0.0.1:8002 proxy-protocol\n"
+	    "listen 127.0.0.1:8001\nproxy-from 10.0.0.0/8\n"
+	    "proxy-from ::1\nproxy-timeout 3s\nreuse-port yes\n", NULL, 0),
+	    0);
+	assert_int_equal(cf.listen[0].proxy, 1);
+	assert_int_equal(cf.listen[1].proxy, 0);
+	assert_int_equal(cf.nproxy_from, 2);
+	assert_int_equal(cf.proxy_timeout_ms, 3000);
+	assert_int_equal(cf.reuse_port, 1);
+	expect_error("listen 127.0.0.1:1 proxy-protocol\n",
+	    "t.conf: a proxy-protocol listener needs proxy-from");
+	expect_error("listen 127.0.0.1:1 proxy\n",
+	    "t.conf:1: listen: unknown option \"proxy\"");
+	expect_error("proxy-from 10.0.0.1/8\n", "proxy-from: \"10.0.0.1/8\": host bits set");
+	expect_error("proxy-timeout 0\n", "proxy-timeout: \"0\": too small");
+	expect_error("reuse-port on\n", "reuse-port: \"on\" is not one of yes, no");
+}
+
+/* -o allow or deny replaces the file's whole rule list, in order. */
+static void
+test_acl_override(void **state)
+{
+	struct config	 cf;
+	char		*ov[] = { "deny 127.0.0.3", "allow *" };
+
+	(void)state;
+	assert_int_equal(parse(&cf, "allow 10.0.0.0/8\ndeny *\n", ov, 2), 0);
+	assert_int_equal(cf.acl.n, 2);
+	assert_int_equal(cf.acl.rule[0].action, ACL_DENY);
+	assert_int_equal(cf.acl.rule[1].action, ACL_ALLOW);
+}
+
+static void
+test_errors_name_file_line_keyword(void **state)
+{
+	(void)state;
+	expect_error("\n\nlistn 1\n", "t.conf:3: unknown keyword \"listn\"");
+	expect_error("backlog\n", "t.conf:1: backlog: missing value");
+	expect_error("backlog 5 6\n", "t.conf:1: backlog: unexpected \"6\"");
+	expect_error("backlog 0\n", "t.conf:1: backlog: \"0\" is too small");
+	expect_error("backlog 65536\n", "t.conf:1: backlog: \"65536\" is too large");
+	expect_error("backlog five\n", "backlog: \"five\" is not a number");
+	expect_error("max-children 0\n", "t.conf:1: max-children:");
+	expect_error("idle-timeout 0\n", "t.conf:1: idle-timeout: \"0\": too small");
+	expect_error("idle-timeout 10y\n", "idle-timeout: \"10y\": invalid unit");
+	expect_error("send-timeout 25h\n", "send-timeout: \"25h\": too large");
+	expect_error("shutdown-grace 2h\n", "shutdown-grace: \"2h\": too large");
+	expect_error("recv-buffer 65537\n", "recv-buffer: \"65537\": too large");
+	expect_error("recv-buffer 0\n", "recv-buffer: \"0\": too small");
+	expect_error("reply \"\"\n", "reply: empty");
+	expect_error("reply \"\\q\"\n", "reply: unknown escape");
+	expect_error("reply \"OK\n", "t.conf:1: unterminated string");
+	expect_error("ack maybe\n", "ack: \"maybe\" is not one of read, line");
+	expect_error("pidfile run/okd.pid\n", "pidfile: \"run/okd.pid\" is not an "
+	    "absolute path");
+	expect_error("log-level loud\n", "log-level: \"loud\" is not one of");
+	expect_error("log-target file\n", "log-target: \"file\" is not one of");
+	expect_error("listen 127.0.0.1\n", "listen: \"127.0.0.1\": missing port");
+	expect_error("listen host:80\n", "listen: \"host:80\": invalid IPv4");
+	expect_error("listen 127.0.0.1:1\nlisten 127.0.0.1:1\n",
+	    "t.conf:2: listen: \"127.0.0.1:1\" given twice");
+	expect_error("backlog 5\nbacklog 6\n", "t.conf:2: backlog: given twice");
+	expect_error("back\"log 5\n", "quote inside a word");
+}
+
+static void
+test_long_reply(void **state)
+{
+	char		text[1024];
+
+	(void)state;
+	struct config	cf;
+
+	snprintf(text, sizeof(text), "reply \"%0257d\"\n", 0);
+	expect_error(text, "reply: too long");
+	snprintf(text, sizeof(text), "reply %0257d\n", 0);
+	expect_error(text, "reply: longer than 256 bytes");
+	snprintf(text, sizeof(text), "reply \"%0256d\"\n", 0);
+	assert_int_equal(parse(&cf, text, NULL, 0), 0);
+	assert_int_equal(cf.reply_len, 256);
+}
+
+/* Every error in the file is reported, not just the first. */
+static void
+test_all_errors_reported(void **state)
+{
+	struct config	cf;
+
+	(void)state;
+	assert_int_equal(parse(&cf, "a 1\nbacklog x\nok\nack no\n", NULL, 0), -1);
+	assert_non_null(strstr(errbuf, "t.conf:1:"));
+	assert_non_null(strstr(errbuf, "t.conf:2:"));
+	assert_non_null(strstr(errbuf, "t.conf:3:"));
+	assert_non_null(strstr(errbuf, "t.conf:4:"));
+}
+
+/* A failed parse leaves the running configuration as it was. */
+static void
+test_nothing_half_applied(void **state)
+{
+	struct config	cf, before;
+
+	(void)state;
+	assert_int_equal(parse(&cf, "backlog 77\n", NULL, 0), 0);
+	before = cf;
+	assert_int_equal(parse(&cf, "backlog 99\nmax-children 3\nlistn\n",
+	    NULL, 0), -1);
+	assert_memory_equal(&cf, &before, sizeof(cf));
+}
+
+static void
+test_overrides(void **state)
+{
+	struct config	 cf;
+	char		*ov[] = { "backlog 9", "listen 127.0.0.1:7",
+			    "listen 127.0.0.1:8" };
+	char		*dup[] = { "backlog 9", "backlog 10" };
+	char		*bad[] = { "nope 1" };
+
+	(void)state;
+	/* -o replaces the file's value, and the file's listen set. */
+	assert_int_equal(parse(&cf, "backlog 5\nlisten 127.0.0.1:1\n", ov, 3), 0);
+	assert_int_equal(cf.backlog, 9);
+	assert_int_equal(cf.nlisten, 2);
+	assert_string_equal(cf.listen[0].text, "127.0.0.1:7");
+	assert_string_equal(cf.listen[1].text, "127.0.0.1:8");
+	assert_int_equal(parse(&cf, "", dup, 2), -1);
+	assert_non_null(strstr(errbuf, "-o:2: backlog: given twice"));
+	assert_int_equal(parse(&cf, "", bad, 1), -1);
+	assert_non_null(strstr(errbuf, "-o:1: unknown keyword \"nope\""));
+}
+
+/* config_print's output parses back to the same configuration. */
+static void
+test_print_reads_back(void **state)
+{
+	struct config	 a, b;
+	char		*text = NULL;
+	size_t		 len = 0;
+	FILE		*fp;
+
+	(void)state;
+	assert_int_equal(parse(&a, "listen [::1]:5\nlisten *:6\nreply \"\\x00\\xff\\\"\\\\ x\"\n"
+	    "idle-timeout 1500ms\nsend-timeout 90s\nack line\nlog-level error\n"
+	    "rate-limit 7/90s burst 9\nrefuse-message \"no\\r\\n\"\n"
+	    "allow ::1\ndeny 10.0.0.0/8\nallow *\noverload defer\n"
+	    "source-prefix 0 128\nmax-session 2m\nlog-peer none\n"
+	    "listen 127.0.0.1:7 proxy-protocol\nproxy-from 127.0.0.0/8\n"
+	    "proxy-from ::1\nproxy-timeout 3500ms\nreuse-port yes\n",
+	    NULL, 0), 0);
+	fp = open_memstream(&text, &len);
+	config_print(fp, &a);
+	fclose(fp);
+	assert_int_equal(parse(&b, text, NULL, 0), 0);
+	b.pidfile_set = a.pidfile_set;
+	assert_memory_equal(&a, &b, sizeof(a));
+	free(text);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_every_keyword),
+		cmocka_unit_test(test_errors_name_file_line_keyword),
+		cmocka_unit_test(test_protection_keywords),
+		cmocka_unit_test(test_protection_errors),
+		cmocka_unit_test(test_acl_override),
+		cmocka_unit_test(test_proxy_keywords),
+		cmocka_unit_test(test_long_reply),
+		cmocka_unit_test(test_all_errors_reported),
+		cmocka_unit_test(test_nothing_half_applied),
+		cmocka_unit_test(test_overrides),
+		cmocka_unit_test(test_print_reads_back),
+	};
+
+	log_init(LOG_TARGET_STDERR, LOG_DEBUG, 1);
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}
