@@ -214,7 +214,7 @@ run_hold() {
 	base=$($B/memtree "$SPID" | sed 's/\([a-z_]*\)=/base_\1=/g')
 	rm -f "$W/hold.in" "$W/hold.out"
 	mkfifo "$W/hold.in" "$W/hold.out" || die "mkfifo failed"
-	$B/loadgen -H "$k" -c 64 -t 60 127.0.0.1 "$port" \
+	$B/loadgen -H "$k" -c 64 -t 60 -T 10000 127.0.0.1 "$port" \
 	    < "$W/hold.in" > "$W/hold.out" &
 	lg=$!
 	exec 3> "$W/hold.in"
@@ -298,7 +298,7 @@ ELAPSED=$(($(date +%s) - t0))
 	echo "    $B/loadgen -c 8 -m 1 -t $T 127.0.0.1 PORT      # short, C=8"
 	echo "    $B/loadgen -c 64 -m 1 -t $T 127.0.0.1 PORT     # short, C=64"
 	echo "    $B/loadgen -c 8 -m 1000 -t $T 127.0.0.1 PORT   # long sessions"
-	echo "    $B/loadgen -H K -c 64 -t 60 127.0.0.1 PORT     # hold K idle"
+	echo "    $B/loadgen -H K -c 64 -t 60 -T 10000 127.0.0.1 PORT  # hold K idle"
 	echo "    $B/memtree SERVER_PID                          # USS/PSS of the tree"
 	echo
 	echo "Servers (throughput runs; memory runs with idle ${HOLD_IDLE} s):"
