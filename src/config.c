@@ -238,9 +238,8 @@ split_words(struct parser *p, char *s, struct word *w, size_t *nw)
 		w[n].text = start;
 		w[n].len = (size_t)(s - start);
 		n++;
-		if (*s == '"')
-			*s++ = '\0';
-		else if (*s == '#')
+		/* A closing quote or a blank is cut and skipped; '#' only cut. */
+		if (*s == '#')
 			*s = '\0';
 		else if (*s != '\0')
 			*s++ = '\0';
@@ -738,7 +737,7 @@ config_load(struct config *cf, const char *path, char *const *overrides,
 		return -1;
 	}
 	r = config_parse(cf, fp, path, overrides, noverrides);
-	fclose(fp);
+	(void)fclose(fp);	/* read only: nothing to lose */
 	return r;
 }
 
