@@ -5,7 +5,7 @@
 # a line with '"' and '\' escaped, which is also how JSON escapes them.
 out=$1
 shift
-rc=0
+bad=""
 
 # clang-tidy reads the flags from a compilation database.
 {
@@ -29,7 +29,7 @@ rc=0
 { grep '^-[DI]' "$out/flags"; printf '%s\n' "$@"; } | xargs cppcheck --quiet --std=c11 \
     --library=posix --inline-suppr --enable=warning,portability,performance \
     --error-exitcode=1 --template='{file}:{line}: {severity}: {message} [{id}]' \
-    >"$out/cppcheck.log" 2>&1 || rc=1
+    >"$out/cppcheck.log" 2>&1 || bad="cppcheck"
 cat "$out/cppcheck.log"
 echo "cppcheck: $(grep -c '^[^ ]*:[0-9]*: ' "$out/cppcheck.log") finding(s) in $# file(s)"
 
@@ -40,6 +40,9 @@ printf '%s\n' "$@" | xargs -P 2 -n 1 sh -c 'clang-tidy -quiet -p "$1" "$2" \
     >"$1/$(basename "$2").tidy" 2>&1 || echo "$2" >>"$1/failed"' lint "$out"
 # clang-tidy's own "N warnings generated." lines are not findings.
 cat "$out"/*.tidy | grep -v 'warnings\{0,1\} \(and [0-9]* errors\{0,1\} \)\{0,1\}generated\.$'
-[ -s "$out/failed" ] && rc=1
+[ -s "$out/failed" ] && bad="$bad clang-tidy"
 echo "clang-tidy: $(cat "$out"/*.tidy | grep -c ': \(error\|warning\):') finding(s) in $# file(s)"
-exit $rc
+# One line in the plain form CI reads: each tool is one check.
+nbad=$(echo $bad | wc -w)
+echo "lint: $((2 - nbad)) passed, $nbad failed"
+[ -z "$bad" ]

@@ -55,8 +55,10 @@ fuzz: fuzz-build | $(FZ)/corpus
 	@FUZZ_TIME=$(FUZZ_TIME) sh tests/fuzz/run.sh $(FZ) $(FUZZ_NAMES)
 
 # The same for a few seconds each: every seed replayed, then a short search.
+# With a fixed seed, so CI does not turn red on a new find by chance.
 fuzz-smoke: fuzz-build | $(FZ)/corpus
-	@FUZZ_TIME=$(FUZZ_SMOKE_TIME) sh tests/fuzz/run.sh $(FZ) $(FUZZ_NAMES)
+	@FUZZ_TIME=$(FUZZ_SMOKE_TIME) FUZZ_SEED=1 sh tests/fuzz/run.sh $(FZ) \
+	    $(FUZZ_NAMES)
 
 # Static analysis: any finding fails.  Both tools see the build's flags.
 LINT_CPPFLAGS	= -std=c11 $(OKD_CPPFLAGS) $(PKG_CFLAGS)

@@ -10,6 +10,9 @@ time=${FUZZ_TIME:-60}
 # fill of fresh blocks triple its speed; use-after-free is still caught.
 ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=16:max_malloc_fill_size=0}
 export ASAN_OPTIONS
+# FUZZ_SEED fixes libFuzzer's random choices (the smoke run in CI does).
+seed=""
+[ -n "$FUZZ_SEED" ] && seed=-seed=$FUZZ_SEED
 bad=""
 for n in "$@"; do
 	corpus=$dir/corpus/$n
@@ -20,7 +23,7 @@ for n in "$@"; do
 	maxlen=$(sed -n "s/^fuzz_${n}_MAXLEN[	 ]*=[	 ]*//p" tests/fuzz/fuzz.mk)
 	log=$dir/$n.log
 	# The bound is libFuzzer's own; timeout(1) only catches a hang of it.
-	timeout -k 5 $((time + 60)) "$dir/fuzz_$n" -max_total_time="$time" \
+	timeout -k 5 $((time + 60)) "$dir/fuzz_$n" -max_total_time="$time" $seed \
 	    -max_len="${maxlen:-4096}" -timeout=10 -print_final_stats=1 \
 	    -artifact_prefix="$dir/crashes/$n-" $dict "$corpus" >"$log" 2>&1
 	rc=$?
@@ -36,7 +39,8 @@ for n in "$@"; do
 		bad="$bad fuzz_$n"
 	fi
 done
-if [ -n "$bad" ]; then
-	echo "fuzz: crashes or errors in:$bad"
-	exit 1
-fi
+nbad=$(echo $bad | wc -w)
+[ -n "$bad" ] && echo "fuzz: crashes or errors in:$bad"
+# One line in the plain form CI reads: each harness is one check.
+echo "fuzz: $(($# - nbad)) passed, $nbad failed"
+[ -z "$bad" ]
