@@ -28,18 +28,20 @@ OKD_CPPFLAGS	= -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -DLIBBSD_OPENBSD_VIS -Iinclude 
 OKD_CFLAGS	= -std=c11 -Wall -Wextra -Werror -fstack-protector-strong -fPIE
 OKD_LDFLAGS	= -pie -Wl,-z,relro,-z,now
 
+# SANITIZE=1: ASan and UBSan, in a build directory of their own per compiler.
 ifeq ($(SANITIZE),1)
+B		= build/sanitize-$(notdir $(CC))
 OKD_CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all \
 		   -DOKD_SANITIZE
 OKD_LDFLAGS	+= -fsanitize=address,undefined
 endif
 
 # Build-time and test-time Debian packages; `make deps` installs what is missing.
-DEB_BUILD	= make gcc pkg-config libbsd-dev libsystemd-dev libseccomp-dev
+DEB_BUILD	= make gcc clang pkg-config libbsd-dev libsystemd-dev libseccomp-dev
 DEB_TEST	= libcmocka-dev mandoc netcat-openbsd socat telnet python3 procps \
 		  haproxy systemd systemd-container debootstrap man-db
 
-B		= build
+B		?= build
 SRCS		= $(wildcard src/*.c)
 OBJS		= $(SRCS:src/%.c=$(B)/%.o)
 
@@ -114,8 +116,12 @@ deps:
 run: deps $(B)/okd
 	$(B)/okd -D -f conf/okd.conf -o 'log-target stderr'
 
+# ASan and UBSan end a test binary on any report; okd's own reports are
+# caught in its log by the test library.
 check: deps manlint systemd-root $(B)/okd $(TEST_BINS)
-	@sh tests/run.sh $(TEST_BINS)
+	@OKD_BIN=$(B)/okd ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    sh tests/run.sh $(TEST_BINS)
 
 # The man pages must lint clean: mandoc prints nothing at warning level.
 manlint: deps

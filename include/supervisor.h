@@ -33,6 +33,7 @@ struct supervisor {
 	char *const		*overrides;
 	size_t			 noverrides;
 	int			 foreground;
+	int			 debug;		/* -d: kept over reloads */
 	int			 pidfile_fd;	/* closed in children */
 	struct timespec		 backoff_until;	/* listeners rest until then */
 	int			 draining;
@@ -52,6 +53,7 @@ struct supervisor {
 int	supervisor_init(struct supervisor *, struct config *,
 	    struct listeners *, const char *, char *const *, size_t, int);
 int	supervisor_run(struct supervisor *);
+void	supervisor_free(struct supervisor *);
 size_t	supervisor_pollset(const struct supervisor *, struct pollfd *,
 	    const struct timespec *);
 void	supervisor_proxy(struct supervisor *, size_t);
@@ -59,5 +61,6 @@ void	supervisor_expire(struct supervisor *, const struct timespec *);
 void	supervisor_accept(struct supervisor *, const struct listener *);
 void	supervisor_reap(struct supervisor *);
 int	supervisor_privileges(struct privdrop *, const struct config *);
+void	supervisor_debug(struct config *);
 
 #endif

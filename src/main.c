@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,21 +83,20 @@ serve_inetd(void)
 	    sizeof(peer)), NULL, &conf));
 }
 
-static void
+static int
 open_listeners(void)
 {
 	int	n;
 
 	if ((n = listeners_adopt(&listeners)) == -1)
-		exit(OKD_EXIT_OSERR);
+		return -1;
 	if (n > 0) {
 		log_info("serving %d passed sockets; listen lines only mark "
 		    "proxy-protocol", n);
 		listeners_mark_proxy(&listeners, &conf);
-		return;
+		return 0;
 	}
-	if (listeners_open(&listeners, &conf) == -1)
-		exit(OKD_EXIT_OSERR);
+	return listeners_open(&listeners, &conf);
 }
 
 /* Takes the pidfile before detaching, so a second okd fails on the terminal. */
@@ -154,7 +154,8 @@ main(int argc, char *argv[], char *envp[])
 	struct supervisor	 sv;
 	struct pidfh		*pfh = NULL;
 	const char		*path = OKD_CONF_PATH;
-	char			*ov[MAX_OVERRIDES + 2];
+	char			*ov[MAX_OVERRIDES];
+	char			 confpath[PATH_MAX];
 	size_t			 nov = 0;
 	int			 ch, debug = 0, fg = 0, inetd = 0, check = 0;
 	int			 print = 0, r, ready = -1;
@@ -201,13 +202,13 @@ main(int argc, char *argv[], char *envp[])
 	}
 	if (optind != argc)
 		usage(OKD_EXIT_USAGE);
-	/* -d is -D with these two, so a reload keeps them. */
-	if (debug) {
-		ov[nov++] = "log-level debug";
-		ov[nov++] = "log-target stderr";
-	}
+	/* A reload after detaching starts from "/": keep the file's real path. */
+	if (realpath(path, confpath) != NULL)
+		path = confpath;
 	if (config_load(&conf, path, ov, nov) == -1)
 		exit(OKD_EXIT_CONFIG);
+	if (debug)
+		supervisor_debug(&conf);
 	if (check) {
 		/* As root, unknown users and directories are config errors. */
 		if (supervisor_privileges(&sv.pd, &conf) == -1)
@@ -229,9 +230,13 @@ main(int argc, char *argv[], char *envp[])
 	log_init(conf.log_target, conf.log_level, fg);
 	if (supervisor_privileges(&sv.pd, &conf) == -1)
 		exit(OKD_EXIT_CONFIG);
-	open_listeners();
+	/* The pidfile first: a second okd names the first, not a busy port. */
 	if (!fg || conf.pidfile_set)
 		pfh = take_pidfile();
+	if (open_listeners() == -1) {
+		pidfile_remove(pfh);
+		exit(OKD_EXIT_OSERR);
+	}
 	if (!fg && (ready = detach()) == -1) {
 		log_warn("detach");
 		pidfile_remove(pfh);
@@ -249,6 +254,7 @@ main(int argc, char *argv[], char *envp[])
 	/* Privileges were checked above: what fails here is the system. */
 	if (supervisor_init(&sv, &conf, &listeners, path, ov, nov, fg) == -1)
 		exit(OKD_EXIT_OSERR);
+	sv.debug = debug;
 	sv.pidfile_fd = pfh != NULL ? pidfile_fileno(pfh) : -1;
 	if (geteuid() == 0)
 		log_info("children run as %s:%s, chroot %s, sandbox %s",

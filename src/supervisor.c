@@ -122,6 +122,14 @@ refused_total(const struct supervisor *sv)
 	return n;
 }
 
+/* What -d means: debug lines to stderr, whatever the file says, on reload too. */
+void
+supervisor_debug(struct config *cf)
+{
+	cf->log_level = LOG_DEBUG;
+	cf->log_target = LOG_TARGET_STDERR;
+}
+
 /* The filter is built once, when first needed; a child only loads it. */
 static int
 prepare_sandbox(struct supervisor *sv, const struct config *cf)
@@ -255,6 +263,8 @@ child_start(struct supervisor *sv, int fd, const char *peer, const char *via)
 		close(sv->pidfile_fd);
 	for (i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
 		signal(handled[i], SIG_DFL);
+	/* ^C on a terminal reaches the whole group: the supervisor drains. */
+	signal(SIGINT, SIG_IGN);
 	log_child();
 	if (privdrop_apply(&sv->pd, &err) == -1) {
 		log_errx("session peer=%s: dropping privileges: %s", peer, err);
@@ -593,6 +603,8 @@ reload(struct supervisor *sv)
 		log_warnx("reload failed: keeping the running configuration");
 		goto done;
 	}
+	if (sv->debug)
+		supervisor_debug(next);
 	if (supervisor_privileges(&pd, next) == -1 ||
 	    prepare_sandbox(sv, next) == -1) {
 		log_warnx("reload failed: keeping the running configuration");
@@ -844,8 +856,18 @@ supervisor_run(struct supervisor *sv)
 				supervisor_accept(sv, &sv->ls->l[i]);
 	}
 	log_info("stopped: served %llu", (unsigned long long)sv->count.served);
+	supervisor_free(sv);
+	return OKD_EXIT_OK;
+}
+
+/* Everything supervisor_init and the loop allocated. */
+void
+supervisor_free(struct supervisor *sv)
+{
 	children_free(&sv->kids);
 	pendings_free(&sv->pend);
+	srctable_free(&sv->sources);
 	free(sv->pfd);
-	return OKD_EXIT_OK;
+	sv->pfd = NULL;
+	sv->pfdcap = 0;
 }

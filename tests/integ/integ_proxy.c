@@ -130,6 +130,7 @@ static int
 teardown(void **state)
 {
 	struct rig	*r = *state;
+	int		 bad;
 
 	if (r == NULL)
 		return 0;
@@ -140,9 +141,9 @@ teardown(void **state)
 			okd_wait_exit(r->haproxy, 5000);
 		}
 	}
-	okd_cleanup(&r->okd);
+	bad = okd_cleanup(&r->okd);
 	free(r);
-	return 0;
+	return bad;
 }
 
 /* Through a frontend, from a chosen client source. */
@@ -277,8 +278,8 @@ test_reuse_port_two_instances(void **state)
 	}
 	assert_true(okd_log_wait(&a, "close peer=", 3000) == 0);
 	assert_true(okd_log_wait(&b, "close peer=", 3000) == 0);
-	okd_cleanup(&a);
-	okd_cleanup(&b);
+	assert_int_equal(okd_cleanup(&a), 0);
+	assert_int_equal(okd_cleanup(&b), 0);
 }
 
 int

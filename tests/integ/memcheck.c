@@ -122,7 +122,7 @@ test_whole_life_clean(void **state)
 	assert_true(nlogs >= 40);
 	printf("memcheck: %d processes, 0 errors, 0 bytes definitely lost\n",
 	    nlogs);
-	okd_cleanup(&p);
+	assert_int_equal(okd_cleanup(&p), 0);
 }
 
 int

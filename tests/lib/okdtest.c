@@ -84,9 +84,8 @@ notify_reader(void *arg)
 	char		 buf[4096];
 	ssize_t		 n;
 
-	while ((n = recv(p->notify_fd, buf, sizeof(buf) - 1, 0)) >= 0) {
-		if (n == 0)
-			continue;
+	/* Ends when okd_cleanup shuts the socket down: recv returns 0. */
+	while ((n = recv(p->notify_fd, buf, sizeof(buf) - 1, 0)) > 0) {
 		buf[n] = '\0';
 		pthread_mutex_lock(&p->lock);
 		if (p->nmsgs < NOTIFY_MAX)
@@ -371,29 +370,51 @@ okd_stat(struct okd_proc *p, const char *key)
 	return v;
 }
 
-void
+/*
+ * What must never appear in okd's log: a sanitizer report (from the
+ * supervisor, or the start of one from a child), a child killed by the
+ * sandbox or by a signal.
+ */
+static const char *const alarms[] = {
+	"AddressSanitizer", "LeakSanitizer", "runtime error:",
+	"sandbox violation", "killed by signal",
+};
+
+/* Stops okd and removes its files; -1 if its log holds an alarm. */
+int
 okd_cleanup(struct okd_proc *p)
 {
-	char	cmd[128];
+	char	cmd[128], *log;
 	size_t	i;
+	int	bad = 0;
 
 	if (p->pid > 0)
 		okd_stop(p);
 	if (p->notify_fd != -1)
 		shutdown(p->notify_fd, SHUT_RDWR);
-	if (p->reading) {
-		pthread_cancel(p->reader);
+	if (p->reading)
 		pthread_join(p->reader, NULL);
-	}
 	if (p->notify_fd != -1)
 		close(p->notify_fd);
 	for (i = 0; i < p->nmsgs; i++)
 		free(p->msgs[i]);
+	if (p->log[0] != '\0') {
+		log = okd_log_read(p);
+		for (i = 0; i < sizeof(alarms) / sizeof(alarms[0]); i++) {
+			if (strstr(log, alarms[i]) != NULL) {
+				fprintf(stderr, "okd log %s holds \"%s\":\n%s\n",
+				    p->log, alarms[i], log);
+				bad = -1;
+			}
+		}
+		free(log);
+	}
 	if (getenv("OKDTEST_KEEP") == NULL && p->dir[0] != '\0') {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", p->dir);
-		if (system(cmd) != 0)
+		if (bad == 0 && system(cmd) != 0)
 			fprintf(stderr, "cannot remove %s\n", p->dir);
 	}
+	return bad;
 }
 
 int
