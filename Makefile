@@ -58,7 +58,8 @@ $(B) $(B)/tests:
 
 # Unit tests: one cmocka binary per module, linking that module and what it
 # needs; test_X_OBJS names the objects, test_X_WRAP the wrapped syscalls.
-UNIT_TESTS	= parse reply config session supervisor proxy
+UNIT_TESTS	= parse reply config session supervisor proxy children
+test_children_OBJS	= children.o
 test_parse_OBJS		= parse.o
 test_reply_OBJS		= reply.o
 test_proxy_OBJS		= proxy.o
@@ -83,7 +84,7 @@ test_sandbox_OBJS	= sandbox.o session.o reply.o log.o parse.o config.o acl.o \
 test_privdrop_OBJS	= privdrop.o
 
 # Integration tests drive the real build/okd over loopback.
-INTEG_TESTS	= okd clients protect proxy systemd docs
+INTEG_TESTS	= okd clients protect proxy activation systemd docs
 
 TEST_BINS	= $(UNIT_TESTS:%=$(B)/tests/test_%) $(INTEG_TESTS:%=$(B)/tests/integ_%)
 TESTLIB		= $(B)/tests/okdtest.o
