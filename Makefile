@@ -169,3 +169,6 @@ $(B)/tests/integ_memcheck.o: tests/integ/memcheck.c $(HDRS) | $(B)/tests
 
 # The benchmark lives with its own rules.
 -include tests/bench/bench.mk
+
+# Fuzzing and static analysis (make fuzz, make lint) live with their own rules.
+-include tests/fuzz/fuzz.mk

@@ -6,6 +6,8 @@
 #include <sysexits.h>
 
 #ifndef __dead
+/* OpenBSD's <sys/cdefs.h> name, defined only where the system lacks it. */
+/* NOLINTNEXTLINE(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp) */
 #define __dead __attribute__((__noreturn__))
 #endif
 

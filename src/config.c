@@ -238,9 +238,8 @@ split_words(struct parser *p, char *s, struct word *w, size_t *nw)
 		w[n].text = start;
 		w[n].len = (size_t)(s - start);
 		n++;
-		if (*s == '"')
-			*s++ = '\0';
-		else if (*s == '#')
+		/* A closing quote or a blank is cut and skipped; '#' only cut. */
+		if (*s == '#')
 			*s = '\0';
 		else if (*s != '\0')
 			*s++ = '\0';
@@ -334,6 +333,11 @@ set_listen(struct parser *p, const char *kw, const char *v, const char *opt)
 		return -1;
 	}
 	l = &cf->listen[cf->nlisten];
+	/* -T prints the text as written, so it must be kept whole. */
+	if (strlen(v) >= sizeof(l->text)) {
+		perror_at(p, "%s: \"%s\" is too long", kw, v);
+		return -1;
+	}
 	if (parse_address(v, &l->ss, &l->sslen, &err) == -1) {
 		perror_at(p, "%s: \"%s\": %s", kw, v, err);
 		return -1;
@@ -384,10 +388,18 @@ set_bytes(struct parser *p, const char *kw, const struct word *w,
 	return 0;
 }
 
+/*
+ * A name or path as one unquoted word, so that -T prints it back: a quoted
+ * value could hold blanks, '#' or '"', or be empty.
+ */
 static int
 set_name(struct parser *p, const char *kw, const char *v, char *out,
     size_t outsz)
 {
+	if (v[0] == '\0' || v[strcspn(v, " \t\r\n#\"")] != '\0') {
+		perror_at(p, "%s: \"%s\" is not one word", kw, v);
+		return -1;
+	}
 	if (strlcpy(out, v, outsz) >= outsz) {
 		perror_at(p, "%s: \"%s\" is too long", kw, v);
 		return -1;
@@ -725,7 +737,7 @@ config_load(struct config *cf, const char *path, char *const *overrides,
 		return -1;
 	}
 	r = config_parse(cf, fp, path, overrides, noverrides);
-	fclose(fp);
+	(void)fclose(fp);	/* read only: nothing to lose */
 	return r;
 }
 

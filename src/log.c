@@ -47,7 +47,11 @@ stderr_is_journal(void)
 
 	if ((e = getenv("JOURNAL_STREAM")) == NULL)
 		return 0;
-	if (sscanf(e, "%llu:%llu", &dev, &ino) != 2)
+	/*
+	 * A number too big for sscanf only fails the dev/ino comparison
+	 * below, which is the answer for a stream that is not ours.
+	 */
+	if (sscanf(e, "%llu:%llu", &dev, &ino) != 2)	/* NOLINT(cert-err34-c) */
 		return 0;
 	if (fstat(STDERR_FILENO, &st) == -1)
 		return 0;
@@ -122,7 +126,8 @@ emit_journal(int level, const char *msg, const struct log_field *f,
 		    f[i].key, f[i].value);
 		/* Field names are upper case; the key is ours, ASCII. */
 		for (j = 4; buf[k - 1][j] != '=' && buf[k - 1][j] != '\0'; j++)
-			buf[k - 1][j] = toupper((unsigned char)buf[k - 1][j]);
+			buf[k - 1][j] = (char)toupper(
+			    (unsigned char)buf[k - 1][j]);
 		iov[k].iov_base = buf[k - 1];
 		iov[k].iov_len = len < 0 ? 0 : (size_t)len >= sizeof(buf[0]) ?
 		    sizeof(buf[0]) - 1 : (size_t)len;

@@ -219,6 +219,9 @@ main(int argc, char *argv[], char *envp[])
 	}
 	if (print) {
 		config_print(stdout, &conf);
+		/* Stream errors stick: one check covers every fprintf. */
+		if (fflush(stdout) == EOF || ferror(stdout))
+			fatal("standard output");
 		exit(0);
 	}
 	if (inetd) {

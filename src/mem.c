@@ -14,8 +14,9 @@ mem_private(size_t len)
 {
 	void	*p;
 
+	/* fd -1 is what MAP_ANONYMOUS asks for; cppcheck wants fd >= 0. */
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0); /* cppcheck-suppress invalidFunctionArg */
 	if (p == MAP_FAILED)
 		return NULL;
 	if (madvise(p, len, MADV_DONTFORK) == -1) {

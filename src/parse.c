@@ -266,11 +266,14 @@ parse_escapes(const char *s, size_t slen, unsigned char *out, size_t outsz,
 	return 0;
 }
 
-/* The reverse of parse_escapes, without the quotes; returns the length. */
+/*
+ * The reverse of parse_escapes, without the quotes; returns the full length.
+ * A short dst gets the escapes that fit whole, NUL-terminated.
+ */
 size_t
 format_escapes(char *dst, size_t dstsz, const unsigned char *src, size_t len)
 {
-	size_t	i, n = 0;
+	size_t	i, n = 0, kept = 0;
 	char	tmp[5];
 
 	for (i = 0; i < len; i++) {
@@ -288,12 +291,14 @@ format_escapes(char *dst, size_t dstsz, const unsigned char *src, size_t len)
 				snprintf(tmp, sizeof(tmp), "\\x%02x", src[i]);
 			break;
 		}
-		if (n + strlen(tmp) < dstsz)
+		if (n == kept && n + strlen(tmp) < dstsz) {
 			memcpy(dst + n, tmp, strlen(tmp));
+			kept += strlen(tmp);
+		}
 		n += strlen(tmp);
 	}
 	if (dstsz > 0)
-		dst[n < dstsz ? n : dstsz - 1] = '\0';
+		dst[kept] = '\0';
 	return n;
 }
 

@@ -23,6 +23,8 @@ privdrop_resolve(struct privdrop *pd, const char *user, const char *group,
 
 	memset(pd, 0, sizeof(*pd));
 	if (user != NULL) {
+		/* okd has one thread; getpwnam_r buys nothing here. */
+		/* cppcheck-suppress getpwnamCalled */
 		if ((pw = getpwnam(user)) == NULL) {
 			*errstr = "unknown user";
 			return -1;
@@ -36,6 +38,7 @@ privdrop_resolve(struct privdrop *pd, const char *user, const char *group,
 			*errstr = "group needs a user";
 			return -1;
 		}
+		/* cppcheck-suppress getgrnamCalled */
 		if ((gr = getgrnam(group)) == NULL) {
 			*errstr = "unknown group";
 			return -1;

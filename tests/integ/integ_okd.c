@@ -369,6 +369,25 @@ test_bad_config_exits_78(void **state)
 	unlink(path);
 }
 
+/*
+ * Found by clang-tidy (cert-err33-c on config_print's fprintf): -T into a
+ * full disk must fail, not exit 0 with the configuration lost.
+ */
+static void
+test_print_write_error(void **state)
+{
+	char	out[1024];
+
+	(void)state;
+	if (access("/dev/full", W_OK) == -1) {
+		print_message("skipped: no writable /dev/full\n");
+		skip();
+	}
+	assert_int_equal(run_capture("${OKD_BIN:-build/okd} -T -f conf/okd.conf "
+	    "2>&1 >/dev/full", out, sizeof(out), 5000), 1);
+	assert_non_null(strstr(out, "standard output"));
+}
+
 static void
 test_bad_flag_exits_64(void **state)
 {
@@ -490,6 +509,7 @@ main(void)
 		cmocka_unit_test_teardown(test_max_children, teardown),
 		cmocka_unit_test(test_bad_config_exits_78),
 		cmocka_unit_test(test_bad_flag_exits_64),
+		cmocka_unit_test(test_print_write_error),
 		cmocka_unit_test_teardown(test_pidfile_second_instance, teardown),
 		cmocka_unit_test(test_detach),
 		cmocka_unit_test(test_print_roundtrip),

@@ -375,6 +375,25 @@ test_print_reads_back(void **state)
 	free(text);
 }
 
+/*
+ * Found by fuzz_config: values that -T could not print back.  A quoted name
+ * may hold blanks, '#' or '"', and a listen address could be longer than
+ * the text kept for it; each is refused with its line, not mangled.
+ */
+static void
+test_unprintable_values_refused(void **state)
+{
+	(void)state;
+	expect_error("user \"a b\"\n", "t.conf:1: user: \"a b\" is not");
+	expect_error("group \"\"\n", "t.conf:1: group: \"\" is not");
+	expect_error("pidfile \"/a#b\"\n", "t.conf:1: pidfile: \"/a#b\" is not");
+	expect_error("chroot \"/a\\\"b\"\n", "t.conf:1: chroot:");
+	expect_error("user \"a\tb\"\n", "t.conf:1: user:");
+	expect_error("listen 127.0.0.1:"
+	    "0000000000000000000000000000000000000000000000000080\n",
+	    "t.conf:1: listen: \"127.0.0.1:0000");
+}
+
 int
 main(void)
 {
@@ -391,6 +410,7 @@ main(void)
 		cmocka_unit_test(test_nothing_half_applied),
 		cmocka_unit_test(test_overrides),
 		cmocka_unit_test(test_print_reads_back),
+		cmocka_unit_test(test_unprintable_values_refused),
 	};
 
 	log_init(LOG_TARGET_STDERR, LOG_DEBUG, 1);

@@ -211,6 +211,32 @@ test_escapes_roundtrip(void **state)
 	assert_string_equal(text, "\\x01a");
 }
 
+/*
+ * Found by fuzz_escapes: a buffer too short for the next escape must still
+ * hold a clean prefix, not the bytes it had before, and the full length.
+ */
+static void
+test_escapes_truncated(void **state)
+{
+	char	b[8];
+
+	(void)state;
+	memset(b, 'Z', sizeof(b));
+	assert_int_equal(format_escapes(b, 2, (const unsigned char *)"\\", 1),
+	    2);
+	assert_string_equal(b, "");
+	memset(b, 'Z', sizeof(b));
+	assert_int_equal(format_escapes(b, 6,
+	    (const unsigned char *)"ab\x01" "c", 4), 7);
+	assert_string_equal(b, "ab");
+	memset(b, 'Z', sizeof(b));
+	assert_int_equal(format_escapes(b, 3, (const unsigned char *)"abc", 3),
+	    3);
+	assert_string_equal(b, "ab");
+	assert_int_equal(format_escapes(b, 0, (const unsigned char *)"abc", 3),
+	    3);
+}
+
 static void
 test_format_duration(void **state)
 {
@@ -243,6 +269,7 @@ main(void)
 		cmocka_unit_test(test_escapes),
 		cmocka_unit_test(test_escapes_too_long),
 		cmocka_unit_test(test_escapes_roundtrip),
+		cmocka_unit_test(test_escapes_truncated),
 		cmocka_unit_test(test_format_duration),
 	};
 
