@@ -148,6 +148,7 @@ install: $(B)/okd
 	    install -m 644 conf/okd.conf $(DESTDIR)$(SYSCONFDIR)/okd/okd.conf
 	install -m 644 man/okd.8 $(DESTDIR)$(MANDIR)/man8/okd.8
 	install -m 644 man/okd.conf.5 $(DESTDIR)$(MANDIR)/man5/okd.conf.5
+	install -d -m 755 $(DESTDIR)$(LOCALSTATEDIR)/lib/okd/empty
 	install -d $(DESTDIR)$(UNITDIR)
 	for u in okd.service okd.socket okd-accept.socket okd-accept@.service; do \
 	    sed 's|/usr/local/sbin/okd|$(SBINDIR)/okd|' systemd/$$u \

@@ -725,13 +725,27 @@ drain_step(struct supervisor *sv, const struct timespec *now)
 static void
 show_load(struct supervisor *sv, const struct timespec *now)
 {
-	char	buf[sizeof(sv->status)];
+	char	buf[sizeof(sv->status)], part[48];
+	size_t	i;
+	int	first = 1;
 
 	if (ms_until(&sv->status_at, now) < STATUS_EVERY_MS)
 		return;
 	snprintf(buf, sizeof(buf), "%zu active, %llu served, %llu refused",
 	    sv->kids.count, (unsigned long long)sv->count.served,
 	    (unsigned long long)refused_total(sv));
+	/* Refusals by reason, those that happened: "(5 per-source, 2 rate)". */
+	for (i = 0; i < REFUSE_NREASONS; i++) {
+		if (sv->count.refused[i] == 0)
+			continue;
+		snprintf(part, sizeof(part), "%s%llu %s", first ? " (" : ", ",
+		    (unsigned long long)sv->count.refused[i],
+		    refuse_reason_name(i));
+		strlcat(buf, part, sizeof(buf));
+		first = 0;
+	}
+	if (!first)
+		strlcat(buf, ")", sizeof(buf));
 	sv->changed = 0;
 	if (strcmp(buf, sv->status) == 0)
 		return;
