@@ -127,3 +127,4 @@ clean:
 
 # The benchmark lives with its own rules.
 -include tests/bench/bench.mk
+-include tests/soak/soak.mk
