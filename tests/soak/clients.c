@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -147,6 +148,8 @@ open_session(struct client *c, int rcvbuf)
 	else
 		s->hello_errors++;
 	close(fd);
+	/* Turned away: do not hammer a loaded supervisor. */
+	nap(20);
 	return -1;
 }
 
@@ -512,6 +515,23 @@ struct zombie {
 	int	stuck;
 };
 
+/* A zombie outlived the bound: note what the supervisor was doing. */
+static void
+stuck(struct soak *s, pid_t kid, long age)
+{
+	char	snap[160];
+	int	asleep;
+
+	s->zombies_stuck++;
+	asleep = proc_snapshot(s->pid, snap, sizeof(snap));
+	if (asleep)
+		s->stuck_asleep++;
+	if (s->nevidence < 4)
+		snprintf(s->evidence[s->nevidence++], sizeof(s->evidence[0]),
+		    "%s: zombie %ld for %ldms; supervisor %s", s->phase,
+		    (long)kid, age, snap);
+}
+
 static void
 track_zombies(struct soak *s, const pid_t *kids, const char *st, int n,
     struct zombie *z, int *nz)
@@ -534,7 +554,7 @@ track_zombies(struct soak *s, const pid_t *kids, const char *st, int n,
 			next[nn] = z[j];
 		if (!next[nn].stuck && now - next[nn].first > ZOMBIE_BOUND_MS) {
 			next[nn].stuck = 1;
-			s->zombies_stuck++;
+			stuck(s, kids[i], now - next[nn].first);
 		}
 		nn++;
 	}

@@ -154,3 +154,38 @@ proc_nofile(pid_t pid)
 		return -1;
 	return atol(p + strlen("Max open files"));
 }
+
+/*
+ * One line on what pid is doing: its state, where it sleeps, its pending
+ * and blocked signals, its title.  1 if it sleeps in poll, else 0.
+ */
+int
+proc_snapshot(pid_t pid, char *out, size_t len)
+{
+	char	 path[64], stat[512], wchan[64], status[4096], title[64];
+	char	*p, *shd, *blk, state = '?';
+	ssize_t	 n, i;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if (read_small(path, stat, sizeof(stat)) > 0 &&
+	    (p = strrchr(stat, ')')) != NULL)
+		state = p[2];
+	snprintf(path, sizeof(path), "/proc/%ld/wchan", (long)pid);
+	if (read_small(path, wchan, sizeof(wchan)) <= 0)
+		strcpy(wchan, "?");
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	if (read_small(path, status, sizeof(status)) <= 0)
+		status[0] = '\0';
+	shd = strstr(status, "ShdPnd:");
+	blk = strstr(status, "SigBlk:");
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", (long)pid);
+	if ((n = read_small(path, title, sizeof(title))) < 0)
+		n = 0;
+	for (i = 0; i < n; i++)
+		if (title[i] == '\0')
+			title[i] = ' ';
+	snprintf(out, len, "state %c wchan %s ShdPnd %.16s SigBlk %.16s "
+	    "title \"%.40s\"", state, wchan, shd ? shd + 8 : "?",
+	    blk ? blk + 8 : "?", title);
+	return state == 'S' && strstr(wchan, "poll") != NULL;
+}

@@ -51,6 +51,10 @@ struct soak {
 	atomic_long	 zombies_seen;
 	atomic_long	 zombies_stuck;
 	atomic_long	 max_children;
+	atomic_long	 stuck_asleep;	/* ... while the supervisor slept in poll */
+	char		 evidence[4][320];	/* the supervisor when one got stuck */
+	int		 nevidence;
+	const char	*phase;
 	atomic_int	 died;		/* the supervisor exited while watched */
 	atomic_int	 died_status;
 };
@@ -71,6 +75,7 @@ long	 proc_rss_kb(pid_t);
 long	 proc_cpu_ticks(pid_t);
 int	 proc_title_peer(pid_t, unsigned long *);
 int	 proc_lowest_free_fd(pid_t);
+int	 proc_snapshot(pid_t, char *, size_t);
 long	 proc_nofile(pid_t);
 
 /* clients.c */
