@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -77,6 +78,32 @@ fail:
 	return -1;
 }
 
+/* A connect from src that does not wait: for a stopped okd's backlog. */
+int
+soak_connect_nb(const char *src, int port)
+{
+	struct sockaddr_in	sin;
+	int			fd;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0)) == -1)
+		return -1;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	inet_pton(AF_INET, src, &sin.sin_addr);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
+		goto fail;
+	sin.sin_port = htons((uint16_t)port);
+	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 &&
+	    errno != EINPROGRESS)
+		goto fail;
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
 /*
  * Reads exactly the reply "OK" within timeout_ms.  0 when it came; 1 when
  * the peer closed (EOF or reset) before any byte; -1 otherwise.
@@ -127,6 +154,39 @@ soak_hello(int fd)
 	return expect_ok(fd, REPLY_MS);
 }
 
+/*
+ * A client with one session at a time was refused: note how many children
+ * okd still had for its source, by state, and how many zombies in all.
+ */
+static void
+explain_refusal(struct client *c)
+{
+	static pid_t	 kids[MAX_KIDS];
+	static char	 st[MAX_KIDS];
+	static pthread_mutex_t	lock = PTHREAD_MUTEX_INITIALIZER;
+	struct soak	*s = c->s;
+	unsigned long	 key, mine = peer_key(c->src, 0) >> 16;
+	int		 n, i, live = 0, zombies = 0, slot;
+
+	if (c->kind == K_FLOOD || s->nrefusal >= 4)
+		return;
+	pthread_mutex_lock(&lock);
+	n = proc_children(s->pid, kids, st, MAX_KIDS);
+	for (i = 0; i < n; i++) {
+		if (st[i] == 'Z')
+			zombies++;
+		else if (proc_title_peer(kids[i], &key) == 0 &&
+		    key >> 16 == mine)
+			live++;
+	}
+	if ((slot = s->nrefusal++) < 4)
+		snprintf(s->refusal[slot], sizeof(s->refusal[0]),
+		    "%s: %s refused; okd then had %d live children of that "
+		    "source and %d zombies of %d children", s->phase, c->src,
+		    live, zombies, n);
+	pthread_mutex_unlock(&lock);
+}
+
 /* Connects and says hello, counting the outcome; the fd if admitted. */
 static int
 open_session(struct client *c, int rcvbuf)
@@ -143,9 +203,10 @@ open_session(struct client *c, int rcvbuf)
 		s->admitted[c->kind]++;
 		return fd;
 	}
-	if (r == 1)
+	if (r == 1) {
 		s->refused[c->kind]++;
-	else
+		explain_refusal(c);
+	} else
 		s->hello_errors++;
 	close(fd);
 	/* Turned away: do not hammer a loaded supervisor. */

@@ -25,6 +25,7 @@
 #define IDLE_MS		3000
 #define QUIET_MS	20000		/* children must all be gone by then */
 #define ULIMIT_CLIENTS	200
+#define QUEUED		120		/* in a backlog of 128, past two batches of 64 */
 
 static const char conf_main[] =
     "listen 127.0.0.1:%PORT%\n"
@@ -111,23 +112,33 @@ parse_stats(const char *log, struct stats *st)
 	return 0;
 }
 
-/* SIGUSR1, then the stats line it logged; -1 if none came in 5 s. */
+static int	stats_seen;
+
+/* The next stats line after the last one read; -1 if none came in 5 s. */
 static int
-get_stats(struct soak *s, struct stats *st)
+get_stats_after(struct soak *s, struct stats *st)
 {
 	char	*log;
 	long	 end = now_ms() + 5000;
-	int	 before, rc = -1;
+	int	 before = stats_seen, rc = -1;
 
-	before = okd_log_count(&s->okd, "stats active=");
-	kill(s->pid, SIGUSR1);
 	while (now_ms() < end && okd_log_count(&s->okd, "stats active=") <= before)
 		nap(10);
 	log = okd_log_read(&s->okd);
 	if (okd_log_count(&s->okd, "stats active=") > before)
 		rc = parse_stats(log, st);
 	free(log);
+	stats_seen = okd_log_count(&s->okd, "stats active=");
 	return rc;
+}
+
+/* SIGUSR1, then the stats line it logged; -1 if none came in 5 s. */
+static int
+get_stats(struct soak *s, struct stats *st)
+{
+	stats_seen = okd_log_count(&s->okd, "stats active=");
+	kill(s->pid, SIGUSR1);
+	return get_stats_after(s, st);
 }
 
 static long
@@ -365,6 +376,38 @@ check_chaos(struct soak *s, const struct stats *a, const struct stats *b)
 	    delta(a, b, S_RELOADS));
 }
 
+/*
+ * A signal must not wait for the backlog to drain.  okd is stopped while
+ * QUEUED connections wait in its backlog and SIGUSR1 is sent; once it
+ * runs again, its stats line must come before it took them all.
+ */
+static void
+signal_under_backlog(struct soak *s)
+{
+	int		fds[QUEUED], i, n = 0;
+	struct stats	a, b;
+	char		src[16];
+
+	if (get_stats(s, &a) == -1)
+		return;
+	kill(s->pid, SIGSTOP);
+	for (i = 0; i < QUEUED; i++) {
+		snprintf(src, sizeof(src), "127.0.12.%d", i / PER_SOURCE + 1);
+		if ((fds[n] = soak_connect_nb(src, s->okd.port)) != -1)
+			n++;
+	}
+	nap(200);
+	kill(s->pid, SIGUSR1);
+	kill(s->pid, SIGCONT);
+	i = get_stats_after(s, &b);
+	close_all(fds, n);
+	quiesce(s);
+	check(i == 0 && delta(&a, &b, S_ACCEPTED) < n,
+	    "signals: SIGUSR1 sent with %d connections queued was answered "
+	    "after okd took %ld of them (a ready listener must not hold "
+	    "signals back)", n, i == 0 ? delta(&a, &b, S_ACCEPTED) : -1L);
+}
+
 /* Each reload said RELOADING=1 then READY=1 to the notify socket. */
 static void
 check_notify(struct soak *s, const struct stats *st)
@@ -550,6 +593,8 @@ main(void)
 	check(rss_end <= rss_warm * 11 / 10 && rss_end >= rss_warm * 9 / 10,
 	    "RSS at the end %ld kB within 10%% of %ld kB after warm-up",
 	    rss_end, rss_warm);
+	s.phase = "signals";
+	signal_under_backlog(&s);
 	check(!s.died, "the supervisor never died");
 	check_notify(&s, &st3);
 	check(stop_okd(&s), "SIGTERM stops okd with status 0");
@@ -564,6 +609,8 @@ main(void)
 	    ZOMBIE_BOUND_MS, (long)s.zombies_stuck, (long)s.stuck_asleep);
 	for (k = 0; k < s.nevidence; k++)
 		printf("     %s\n", s.evidence[k]);
+	for (k = 0; k < s.nrefusal && k < 4; k++)
+		printf("note %s\n", s.refusal[k]);
 
 	printf("\n| %-44s | %s\n", "figure (chaos phase unless said)", "value");
 	printf("|%.46s|%.20s\n", "----------------------------------------------",

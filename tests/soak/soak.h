@@ -54,6 +54,8 @@ struct soak {
 	atomic_long	 stuck_asleep;	/* ... while the supervisor slept in poll */
 	char		 evidence[4][320];	/* the supervisor when one got stuck */
 	int		 nevidence;
+	char		 refusal[4][200];	/* a lone client refused: why */
+	atomic_int	 nrefusal;
 	const char	*phase;
 	atomic_int	 died;		/* the supervisor exited while watched */
 	atomic_int	 died_status;
@@ -85,6 +87,7 @@ void	*hupper_main(void *);
 void	*monitor_main(void *);
 int	 soak_connect(const char *, int, int);
 int	 soak_hello(int);
+int	 soak_connect_nb(const char *, int);
 unsigned long	 peer_key(const char *, int);
 void	 nap(long);
 
