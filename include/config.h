@@ -19,6 +19,7 @@
 #define RECV_BUFFER_MAX		65536
 #define CONFIG_PATH_MAX		256
 #define CONFIG_NAME_MAX		64
+#define CONFIG_MAX_PROXY_FROM	64
 
 /* At max-children: accept and close, or leave the excess in the backlog. */
 enum overload_mode {
@@ -37,6 +38,7 @@ struct listen_conf {
 	struct sockaddr_storage	ss;
 	socklen_t		sslen;
 	char			text[ADDR_STRLEN];	/* as written */
+	int			proxy;		/* expects a PROXY header */
 };
 
 /*
@@ -74,6 +76,10 @@ struct config {
 	int			sandbox;
 	int64_t			max_session_ms;	/* 0: no limit */
 	enum log_peer		log_peer;
+	struct cidr		proxy_from[CONFIG_MAX_PROXY_FROM];
+	size_t			nproxy_from;
+	int64_t			proxy_timeout_ms;
+	int			reuse_port;
 };
 
 int	config_load(struct config *, const char *, char *const *, size_t);

@@ -12,6 +12,7 @@ struct listener {
 	struct sockaddr_storage	ss;
 	socklen_t		sslen;
 	int			passed;		/* from systemd: never closed on reload */
+	int			proxy;		/* a PROXY header comes first */
 	char			addr[ADDR_STRLEN];
 	char			name[64];	/* LISTEN_FDNAMES entry */
 };
@@ -25,6 +26,7 @@ struct listeners {
 int	listeners_adopt(struct listeners *);
 int	listeners_open(struct listeners *, const struct config *);
 int	listeners_update(struct listeners *, const struct config *);
+void	listeners_mark_proxy(struct listeners *, const struct config *);
 void	listeners_close(struct listeners *);
 
 #endif

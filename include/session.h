@@ -26,7 +26,8 @@ struct session_stats {
 };
 
 void		 session_run(int, const struct config *, struct session_stats *);
-int		 session_main(int, const char *, const struct config *);
+int		 session_main(int, const char *, const char *,
+		    const struct config *);
 void		 session_stop(void);
 const char	*session_end_name(enum session_end);
 

@@ -11,6 +11,7 @@
 #include "listener.h"
 #include "log.h"
 #include "okd.h"
+#include "pending.h"
 #include "privdrop.h"
 #include "srctable.h"
 
@@ -23,11 +24,16 @@ struct supervisor {
 	struct children		 kids;
 	struct srctable		 sources;	/* per-source groups */
 	struct privdrop		 pd;		/* user, group, chroot; root only */
+	struct pendings		 pend;		/* PROXY headers being read */
+	int			 sandbox_ready;	/* the seccomp filter is built */
+	struct pollfd		*pfd;		/* listeners, then pending */
+	size_t			 pfdcap;
 	struct counters		 count;
 	const char		*confpath;
 	char *const		*overrides;
 	size_t			 noverrides;
 	int			 foreground;
+	int			 debug;		/* -d: kept over reloads */
 	int			 pidfile_fd;	/* closed in children */
 	struct timespec		 backoff_until;	/* listeners rest until then */
 	int			 draining;
@@ -47,10 +53,14 @@ struct supervisor {
 int	supervisor_init(struct supervisor *, struct config *,
 	    struct listeners *, const char *, char *const *, size_t, int);
 int	supervisor_run(struct supervisor *);
+void	supervisor_free(struct supervisor *);
 size_t	supervisor_pollset(const struct supervisor *, struct pollfd *,
 	    const struct timespec *);
+void	supervisor_proxy(struct supervisor *, size_t);
+void	supervisor_expire(struct supervisor *, const struct timespec *);
 void	supervisor_accept(struct supervisor *, const struct listener *);
 void	supervisor_reap(struct supervisor *);
 int	supervisor_privileges(struct privdrop *, const struct config *);
+void	supervisor_debug(struct config *);
 
 #endif

@@ -46,6 +46,9 @@ enum kw {
 	KW_SANDBOX,
 	KW_MAX_SESSION,
 	KW_LOG_PEER,
+	KW_PROXY_FROM,
+	KW_PROXY_TIMEOUT,
+	KW_REUSE_PORT,
 	KW_COUNT
 };
 
@@ -59,7 +62,7 @@ struct keyword {
 
 /* In the order -T prints them. */
 static const struct keyword keywords[] = {
-	{ "listen",		KW_LISTEN,		1, 1, 1 },
+	{ "listen",		KW_LISTEN,		1, 1, 2 },
 	{ "backlog",		KW_BACKLOG,		0, 1, 1 },
 	{ "max-children",	KW_MAX_CHILDREN,	0, 1, 1 },
 	{ "idle-timeout",	KW_IDLE_TIMEOUT,	0, 1, 1 },
@@ -85,6 +88,9 @@ static const struct keyword keywords[] = {
 	{ "sandbox",		KW_SANDBOX,		0, 1, 1 },
 	{ "max-session",	KW_MAX_SESSION,		0, 1, 1 },
 	{ "log-peer",		KW_LOG_PEER,		0, 1, 1 },
+	{ "proxy-from",		KW_PROXY_FROM,		1, 1, 1 },
+	{ "proxy-timeout",	KW_PROXY_TIMEOUT,	0, 1, 1 },
+	{ "reuse-port",		KW_REUSE_PORT,		0, 1, 1 },
 };
 
 struct choice {
@@ -104,6 +110,9 @@ static const struct choice overload_choices[] = {
 };
 static const struct choice onoff_choices[] = {
 	{ "on", 1 }, { "off", 0 }, { NULL, 0 }
+};
+static const struct choice yesno_choices[] = {
+	{ "yes", 1 }, { "no", 0 }, { NULL, 0 }
 };
 static const struct choice peer_choices[] = {
 	{ "full", LOG_PEER_FULL }, { "prefix", LOG_PEER_PREFIX },
@@ -184,6 +193,7 @@ config_defaults(struct config *cf)
 	strlcpy(cf->chroot, OKD_CHROOT, sizeof(cf->chroot));
 	cf->sandbox = 1;
 	cf->log_peer = LOG_PEER_FULL;
+	cf->proxy_timeout_ms = 5 * 1000;
 }
 
 /*
@@ -311,7 +321,7 @@ set_duration(struct parser *p, const char *kw, const char *v, int64_t min,
 }
 
 static int
-set_listen(struct parser *p, const char *kw, const char *v)
+set_listen(struct parser *p, const char *kw, const char *v, const char *opt)
 {
 	struct config		*cf = p->cf;
 	struct listen_conf	*l;
@@ -335,6 +345,12 @@ set_listen(struct parser *p, const char *kw, const char *v)
 			return -1;
 		}
 	}
+	if (opt != NULL && strcmp(opt, "proxy-protocol") != 0) {
+		perror_at(p, "%s: unknown option \"%s\" (proxy-protocol)", kw,
+		    opt);
+		return -1;
+	}
+	l->proxy = opt != NULL;
 	strlcpy(l->text, v, sizeof(l->text));
 	cf->nlisten++;
 	return 0;
@@ -463,7 +479,7 @@ apply(struct parser *p, const struct keyword *k, struct word *w, size_t nw)
 
 	switch (k->kw) {
 	case KW_LISTEN:
-		return set_listen(p, k->name, v);
+		return set_listen(p, k->name, v, nw == 2 ? w[1].text : NULL);
 	case KW_BACKLOG:
 		return set_number(p, k->name, v, 1, 65535, &cf->backlog);
 	case KW_MAX_CHILDREN:
@@ -551,6 +567,24 @@ apply(struct parser *p, const struct keyword *k, struct word *w, size_t nw)
 			return -1;
 		cf->log_peer = (enum log_peer)n;
 		return 0;
+	case KW_PROXY_FROM:
+		if (cf->nproxy_from == CONFIG_MAX_PROXY_FROM) {
+			perror_at(p, "%s: more than %d", k->name,
+			    CONFIG_MAX_PROXY_FROM);
+			return -1;
+		}
+		if (cidr_parse(v, &cf->proxy_from[cf->nproxy_from], &err) ==
+		    -1) {
+			perror_at(p, "%s: \"%s\": %s", k->name, v, err);
+			return -1;
+		}
+		cf->nproxy_from++;
+		return 0;
+	case KW_PROXY_TIMEOUT:
+		return set_duration(p, k->name, v, 1, 3600 * 1000,
+		    &cf->proxy_timeout_ms);
+	case KW_REUSE_PORT:
+		return pick(p, k->name, v, yesno_choices, &cf->reuse_port);
 	case KW_COUNT:
 		break;
 	}
@@ -594,8 +628,23 @@ parse_line(struct parser *p, char *line)
 		p->cf->nlisten = 0;
 	if (p->seen[slot] != p->origin && slot == KW_ALLOW)
 		acl_init(&p->cf->acl);
+	if (p->seen[slot] != p->origin && slot == KW_PROXY_FROM)
+		p->cf->nproxy_from = 0;
 	p->seen[slot] = p->origin;
 	apply(p, k, &w[1], nw - 1);
+}
+
+static int
+needs_proxy_from(const struct config *cf)
+{
+	size_t	i;
+
+	if (cf->nproxy_from > 0)
+		return 0;
+	for (i = 0; i < cf->nlisten; i++)
+		if (cf->listen[i].proxy)
+			return 1;
+	return 0;
 }
 
 /*
@@ -644,6 +693,11 @@ config_parse(struct config *cf, FILE *fp, const char *name,
 		}
 		parse_line(&p, copy);
 	}
+	if (p.errors == 0 && needs_proxy_from(tmp)) {
+		/* Without it anyone could claim any address. */
+		log_errx("%s: a proxy-protocol listener needs proxy-from", name);
+		p.errors++;
+	}
 	if (p.errors == 0 && tmp->max_children > tmp->max_sources) {
 		/* The source table must hold every live child's group. */
 		log_errx("%s: max-children %d exceeds max-sources %lld", name,
@@ -683,7 +737,8 @@ config_print(FILE *fp, const struct config *cf)
 	size_t	i;
 
 	for (i = 0; i < cf->nlisten; i++)
-		fprintf(fp, "listen %s\n", cf->listen[i].text);
+		fprintf(fp, "listen %s%s\n", cf->listen[i].text,
+		    cf->listen[i].proxy ? " proxy-protocol" : "");
 	fprintf(fp, "backlog %d\n", cf->backlog);
 	fprintf(fp, "max-children %d\n", cf->max_children);
 	format_duration(buf, sizeof(buf), cf->idle_timeout_ms);
@@ -728,4 +783,11 @@ config_print(FILE *fp, const struct config *cf)
 	format_duration(buf, sizeof(buf), cf->max_session_ms);
 	fprintf(fp, "max-session %s\n", buf);
 	fprintf(fp, "log-peer %s\n", choice_name(peer_choices, cf->log_peer));
+	for (i = 0; i < cf->nproxy_from; i++)
+		fprintf(fp, "proxy-from %s\n", cidr_format(&cf->proxy_from[i],
+		    buf, sizeof(buf)));
+	format_duration(buf, sizeof(buf), cf->proxy_timeout_ms);
+	fprintf(fp, "proxy-timeout %s\n", buf);
+	fprintf(fp, "reuse-port %s\n", choice_name(yesno_choices,
+	    cf->reuse_port));
 }

@@ -19,7 +19,8 @@
 #include "log.h"
 
 static int
-listener_bind(struct listener *l, const struct listen_conf *lc, int backlog)
+listener_bind(struct listener *l, const struct listen_conf *lc,
+    const struct config *cf)
 {
 	int	fd, on = 1;
 
@@ -33,6 +34,10 @@ listener_bind(struct listener *l, const struct listen_conf *lc, int backlog)
 	}
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
 		goto fail;
+	/* Several okd on one port; the kernel spreads connections. */
+	if (cf->reuse_port &&
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) == -1)
+		goto fail;
 	/* Without V6ONLY, [::] would also take IPv4 and collide with *. */
 	if (lc->ss.ss_family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1)
@@ -42,13 +47,15 @@ listener_bind(struct listener *l, const struct listen_conf *lc, int backlog)
 		close(fd);
 		return -1;
 	}
-	if (listen(fd, backlog) == -1)
+	if (listen(fd, cf->backlog) == -1)
 		goto fail;
 	l->fd = fd;
 	l->ss = lc->ss;
 	l->sslen = lc->sslen;
+	l->proxy = lc->proxy;
 	format_address((struct sockaddr *)&l->ss, l->addr, sizeof(l->addr));
-	log_info("listening on %s", l->addr);
+	log_info("listening on %s%s", l->addr, l->proxy ?
+	    " (PROXY protocol)" : "");
 	return 0;
 fail:
 	log_warn("listen %s", lc->text);
@@ -115,7 +122,7 @@ listeners_open(struct listeners *ls, const struct config *cf)
 
 	memset(ls, 0, sizeof(*ls));
 	for (i = 0; i < cf->nlisten; i++) {
-		if (listener_bind(&ls->l[i], &cf->listen[i], cf->backlog) == -1) {
+		if (listener_bind(&ls->l[i], &cf->listen[i], cf) == -1) {
 			listeners_close(ls);
 			return -1;
 		}
@@ -144,6 +151,26 @@ find_listener(struct listeners *ls, const struct sockaddr_storage *ss,
 }
 
 /*
+ * A passed socket expects PROXY headers when a listen line with its
+ * address says proxy-protocol: systemd's units cannot say it.
+ */
+void
+listeners_mark_proxy(struct listeners *ls, const struct config *cf)
+{
+	struct listener	*l;
+	size_t		 i, j;
+
+	for (i = 0; i < ls->n; i++) {
+		l = &ls->l[i];
+		l->proxy = 0;
+		for (j = 0; j < cf->nlisten; j++)
+			if (cf->listen[j].proxy && same_address(&l->ss,
+			    l->sslen, &cf->listen[j].ss, cf->listen[j].sslen))
+				l->proxy = 1;
+	}
+}
+
+/*
  * Matches the listeners to a new config: an unchanged address keeps its
  * socket (so no connect is refused during a reload), new ones are bound,
  * dropped ones closed.  All or nothing: on a bind failure the old set
@@ -157,18 +184,20 @@ listeners_update(struct listeners *ls, const struct config *cf)
 	int			 kept[CONFIG_MAX_LISTEN] = { 0 };
 	size_t			 i;
 
-	if (ls->passed)
+	if (ls->passed) {
+		listeners_mark_proxy(ls, cf);
 		return 0;
+	}
 	memset(&next, 0, sizeof(next));
 	for (i = 0; i < cf->nlisten; i++) {
 		old = find_listener(ls, &cf->listen[i].ss, cf->listen[i].sslen);
 		if (old != NULL) {
 			next.l[i] = *old;
+			next.l[i].proxy = cf->listen[i].proxy;
 			kept[i] = 1;
 			/* listen() again only changes the backlog. */
 			listen(old->fd, cf->backlog);
-		} else if (listener_bind(&next.l[i], &cf->listen[i],
-		    cf->backlog) == -1) {
+		} else if (listener_bind(&next.l[i], &cf->listen[i], cf) == -1) {
 			while (i-- > 0)
 				if (!kept[i])
 					close(next.l[i].fd);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,8 @@
 #include "listener.h"
 #include "log.h"
 #include "peer.h"
+#include "privdrop.h"
+#include "sandbox.h"
 #include "session.h"
 #include "supervisor.h"
 
@@ -43,10 +46,12 @@ usage(int status)
 static __dead void
 serve_inetd(void)
 {
-	struct sockaddr_storage	ss;
-	socklen_t		len = sizeof(ss);
-	char			peer[PEER_STRLEN];
-	int			n, fd = STDIN_FILENO;
+	struct sockaddr_storage	 ss;
+	struct privdrop		 pd;
+	socklen_t		 len = sizeof(ss);
+	const char		*err;
+	char			 peer[PEER_STRLEN];
+	int			 n, fd = STDIN_FILENO;
 
 	if ((n = sd_listen_fds(1)) > 1) {
 		log_errx("-i: %d sockets passed, expected one connection", n);
@@ -59,23 +64,39 @@ serve_inetd(void)
 		    strerror(errno));
 		exit(OKD_EXIT_OSERR);
 	}
+	/* The same box as a forked child: ids, chroot, limits, filter. */
+	if (supervisor_privileges(&pd, &conf) == -1)
+		exit(OKD_EXIT_CONFIG);
+	if (conf.sandbox && sandbox_prepare() == -1) {
+		log_errx("-i: cannot build the seccomp filter");
+		exit(OKD_EXIT_OSERR);
+	}
+	if (privdrop_apply(&pd, &err) == -1) {
+		log_errx("-i: dropping privileges: %s", err);
+		exit(OKD_EXIT_OSERR);
+	}
+	if (sandbox_limits(0) == -1 || (conf.sandbox && sandbox_enter() == -1)) {
+		log_warn("-i: sandbox");
+		exit(OKD_EXIT_OSERR);
+	}
 	exit(session_main(fd, peer_label((struct sockaddr *)&ss, &conf, peer,
-	    sizeof(peer)), &conf));
+	    sizeof(peer)), NULL, &conf));
 }
 
-static void
+static int
 open_listeners(void)
 {
 	int	n;
 
 	if ((n = listeners_adopt(&listeners)) == -1)
-		exit(OKD_EXIT_OSERR);
+		return -1;
 	if (n > 0) {
-		log_info("serving %d passed sockets; listen lines are not used", n);
-		return;
+		log_info("serving %d passed sockets; listen lines only mark "
+		    "proxy-protocol", n);
+		listeners_mark_proxy(&listeners, &conf);
+		return 0;
 	}
-	if (listeners_open(&listeners, &conf) == -1)
-		exit(OKD_EXIT_OSERR);
+	return listeners_open(&listeners, &conf);
 }
 
 /* Takes the pidfile before detaching, so a second okd fails on the terminal. */
@@ -133,7 +154,8 @@ main(int argc, char *argv[], char *envp[])
 	struct supervisor	 sv;
 	struct pidfh		*pfh = NULL;
 	const char		*path = OKD_CONF_PATH;
-	char			*ov[MAX_OVERRIDES + 2];
+	char			*ov[MAX_OVERRIDES];
+	char			 confpath[PATH_MAX];
 	size_t			 nov = 0;
 	int			 ch, debug = 0, fg = 0, inetd = 0, check = 0;
 	int			 print = 0, r, ready = -1;
@@ -180,13 +202,13 @@ main(int argc, char *argv[], char *envp[])
 	}
 	if (optind != argc)
 		usage(OKD_EXIT_USAGE);
-	/* -d is -D with these two, so a reload keeps them. */
-	if (debug) {
-		ov[nov++] = "log-level debug";
-		ov[nov++] = "log-target stderr";
-	}
+	/* A reload after detaching starts from "/": keep the file's real path. */
+	if (realpath(path, confpath) != NULL)
+		path = confpath;
 	if (config_load(&conf, path, ov, nov) == -1)
 		exit(OKD_EXIT_CONFIG);
+	if (debug)
+		supervisor_debug(&conf);
 	if (check) {
 		/* As root, unknown users and directories are config errors. */
 		if (supervisor_privileges(&sv.pd, &conf) == -1)
@@ -205,9 +227,13 @@ main(int argc, char *argv[], char *envp[])
 	log_init(conf.log_target, conf.log_level, fg);
 	if (supervisor_privileges(&sv.pd, &conf) == -1)
 		exit(OKD_EXIT_CONFIG);
-	open_listeners();
+	/* The pidfile first: a second okd names the first, not a busy port. */
 	if (!fg || conf.pidfile_set)
 		pfh = take_pidfile();
+	if (open_listeners() == -1) {
+		pidfile_remove(pfh);
+		exit(OKD_EXIT_OSERR);
+	}
 	if (!fg && (ready = detach()) == -1) {
 		log_warn("detach");
 		pidfile_remove(pfh);
@@ -222,8 +248,10 @@ main(int argc, char *argv[], char *envp[])
 	}
 	/* Always written: it also opens the log connection children share. */
 	log_always("okd %s starting, pid %ld", OKD_VERSION, (long)getpid());
+	/* Privileges were checked above: what fails here is the system. */
 	if (supervisor_init(&sv, &conf, &listeners, path, ov, nov, fg) == -1)
-		exit(OKD_EXIT_CONFIG);
+		exit(OKD_EXIT_OSERR);
+	sv.debug = debug;
 	sv.pidfile_fd = pfh != NULL ? pidfile_fileno(pfh) : -1;
 	if (geteuid() == 0)
 		log_info("children run as %s:%s, chroot %s, sandbox %s",

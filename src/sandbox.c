@@ -80,7 +80,7 @@ build(scmp_filter_ctx ctx)
 	 * every connect(2), kills.
 	 */
 	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 1,
-	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX)) < 0)
+	    SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffU, AF_UNIX)) < 0)
 		return -1;
 	/*
 	 * glibc's fstat(2) is newfstatat(fd, "", st, AT_EMPTY_PATH).  The path

@@ -24,6 +24,7 @@
 
 static volatile sig_atomic_t	stop_requested;
 static char			session_peer[ADDR_STRLEN + 8] = "-";
+static char			session_proxy[ADDR_STRLEN] = "";
 
 /*
  * In the BSS, so the supervisor never touches them and fork copies no page
@@ -229,6 +230,7 @@ log_close(const struct timespec *start, const struct session_stats *st)
 		{ "peer", session_peer }, { "pid", pid }, { "duration", dur },
 		{ "in", in }, { "out", out }, { "reads", reads },
 		{ "reason", session_end_name(st->end) },
+		{ "proxy", session_proxy },
 	};
 
 	if (!log_enabled(LOG_INFO))
@@ -242,7 +244,9 @@ log_close(const struct timespec *start, const struct session_stats *st)
 	snprintf(in, sizeof(in), "%llu", (unsigned long long)st->in);
 	snprintf(out, sizeof(out), "%llu", (unsigned long long)st->out);
 	snprintf(reads, sizeof(reads), "%llu", (unsigned long long)st->reads);
-	log_event(LOG_INFO, "close", f, sizeof(f) / sizeof(f[0]));
+	/* The proxy field only when a proxy passed the connection on. */
+	log_event(LOG_INFO, "close", f, sizeof(f) / sizeof(f[0]) -
+	    (session_proxy[0] == '\0'));
 	if (st->end == SESSION_ERROR)
 		log_warnx("session peer=%s error: %s", session_peer,
 		    strerror(st->error));
@@ -251,10 +255,12 @@ log_close(const struct timespec *start, const struct session_stats *st)
 /*
  * A whole session in a fresh child or in inetd mode: title, SIGTERM as a
  * stop request, the loop, the close line.  peer is the name log-peer
- * chose.  Returns the exit status.
+ * chose; proxy, if not NULL, the proxy that passed it on.  Returns the
+ * exit status.
  */
 int
-session_main(int fd, const char *peer, const struct config *cf)
+session_main(int fd, const char *peer, const char *proxy,
+    const struct config *cf)
 {
 	struct sigaction	sa;
 	struct session_stats	st;
@@ -263,6 +269,8 @@ session_main(int fd, const char *peer, const struct config *cf)
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	strlcpy(session_peer, peer, sizeof(session_peer));
+	strlcpy(session_proxy, proxy != NULL ? proxy : "",
+	    sizeof(session_proxy));
 	setproctitle("session %s", session_peer);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;

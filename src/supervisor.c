@@ -39,6 +39,7 @@ static const char *const refuse_names[] = {
 	[REFUSE_PER_SOURCE] = "per-source",
 	[REFUSE_RATE] = "rate",
 	[REFUSE_ACCESS] = "access",
+	[REFUSE_PROXY] = "proxy",
 };
 
 const char *
@@ -121,6 +122,44 @@ refused_total(const struct supervisor *sv)
 	return n;
 }
 
+/* What -d means: debug lines to stderr, whatever the file says, on reload too. */
+void
+supervisor_debug(struct config *cf)
+{
+	cf->log_level = LOG_DEBUG;
+	cf->log_target = LOG_TARGET_STDERR;
+}
+
+/* The filter is built once, when first needed; a child only loads it. */
+static int
+prepare_sandbox(struct supervisor *sv, const struct config *cf)
+{
+	if (!cf->sandbox || sv->sandbox_ready)
+		return 0;
+	if (sandbox_prepare() == -1) {
+		log_warnx("sandbox: cannot build the seccomp filter");
+		return -1;
+	}
+	sv->sandbox_ready = 1;
+	return 0;
+}
+
+/* Room to poll every listener and up to max-children pending headers. */
+static int
+grow_pollfds(struct supervisor *sv, size_t max_children)
+{
+	struct pollfd	*p;
+	size_t		 cap = CONFIG_MAX_LISTEN + max_children;
+
+	if (cap <= sv->pfdcap)
+		return 0;
+	if ((p = reallocarray(sv->pfd, cap, sizeof(*p))) == NULL)
+		return -1;
+	sv->pfd = p;
+	sv->pfdcap = cap;
+	return 0;
+}
+
 int
 supervisor_init(struct supervisor *sv, struct config *cf,
     struct listeners *ls, const char *confpath, char *const *overrides,
@@ -137,13 +176,14 @@ supervisor_init(struct supervisor *sv, struct config *cf,
 	sv->watchdog_ms = notify_watchdog_ms();
 	if (supervisor_privileges(&sv->pd, cf) == -1)
 		return -1;
-	/* Built once here; a child only loads it. */
-	if (sandbox_prepare() == -1) {
-		log_warnx("sandbox: cannot build the seccomp filter");
+	if (prepare_sandbox(sv, cf) == -1)
 		return -1;
-	}
 	if (srctable_init(&sv->sources, (size_t)cf->max_sources) == -1) {
 		log_warn("source table");
+		return -1;
+	}
+	if (grow_pollfds(sv, (size_t)cf->max_children) == -1) {
+		log_warn("poll set");
 		return -1;
 	}
 	return children_init(&sv->kids, (size_t)cf->max_children);
@@ -210,37 +250,48 @@ supervisor_privileges(struct privdrop *pd, const struct config *cf)
  * sandbox, and only then read a byte; never returns.
  */
 static __dead void
-child_start(struct supervisor *sv, int fd, const char *peer)
+child_start(struct supervisor *sv, int fd, const char *peer, const char *via)
 {
 	const char	*err;
 	size_t		 i;
 
 	for (i = 0; i < sv->ls->n; i++)
 		close(sv->ls->l[i].fd);
+	for (i = 0; i < sv->pend.n; i++)
+		close(sv->pend.p[i].fd);
 	if (sv->pidfile_fd != -1)
 		close(sv->pidfile_fd);
 	for (i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
 		signal(handled[i], SIG_DFL);
+	/* ^C on a terminal reaches the whole group: the supervisor drains. */
+	signal(SIGINT, SIG_IGN);
 	log_child();
 	if (privdrop_apply(&sv->pd, &err) == -1) {
 		log_errx("session peer=%s: dropping privileges: %s", peer, err);
 		_exit(OKD_EXIT_FAILURE);
 	}
-	if (sandbox_limits(0) == -1 ||
+	/* With the sandbox off the limits are best effort (valgrind refuses). */
+	if ((sandbox_limits(0) == -1 && sv->cf->sandbox) ||
 	    (sv->cf->sandbox && sandbox_enter() == -1)) {
 		log_warn("session peer=%s: sandbox", peer);
 		_exit(OKD_EXIT_FAILURE);
 	}
-	_exit(session_main(fd, peer, sv->cf));
+	_exit(session_main(fd, peer, via, sv->cf));
 }
 
+/*
+ * Turns a connection away without forking: counted, the refuse-message
+ * tried once, and a log line at most once a second per reason.  via is the
+ * proxy that passed it on, detail a reason from the PROXY parser; both may
+ * be NULL.
+ */
 static void
 refuse(struct supervisor *sv, int fd, const struct sockaddr *peer,
-    enum refuse_reason why)
+    const struct sockaddr *via, enum refuse_reason why, const char *detail)
 {
 	struct timespec	now;
 	unsigned long	held;
-	char		addr[PEER_STRLEN];
+	char		addr[PEER_STRLEN], proxy[ADDR_STRLEN + 8] = "";
 
 	sv->count.refused[why]++;
 	/* Best effort: never wait on a client we are turning away. */
@@ -251,34 +302,45 @@ refuse(struct supervisor *sv, int fd, const struct sockaddr *peer,
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (!log_limit(&sv->rl_refuse[why], &now, &held))
 		return;
-	log_warnx("refuse peer=%s reason=%s active=%zu suppressed=%lu",
-	    peer_label(peer, sv->cf, addr, sizeof(addr)),
-	    refuse_reason_name(why), sv->kids.count, held);
+	if (via != NULL) {
+		strlcpy(proxy, " proxy=", sizeof(proxy));
+		format_address(via, proxy + 7, sizeof(proxy) - 7);
+	}
+	log_warnx("refuse peer=%s%s reason=%s%s%s%s active=%zu suppressed=%lu",
+	    peer_label(peer, sv->cf, addr, sizeof(addr)), proxy,
+	    refuse_reason_name(why), detail != NULL ? " error=\"" : "",
+	    detail != NULL ? detail : "", detail != NULL ? "\"" : "",
+	    sv->kids.count, held);
 }
 
 static void
-log_accept(const struct supervisor *sv, const char *peer, pid_t pid)
+log_accept(const struct supervisor *sv, const char *peer, const char *via,
+    pid_t pid)
 {
 	char	spid[16], active[24];
 	struct log_field f[] = {
 		{ "peer", peer }, { "pid", spid }, { "active", active },
+		{ "proxy", via },
 	};
 
 	snprintf(spid, sizeof(spid), "%ld", (long)pid);
 	snprintf(active, sizeof(active), "%zu", sv->kids.count);
-	log_event(LOG_INFO, "accept", f, sizeof(f) / sizeof(f[0]));
+	log_event(LOG_INFO, "accept", f, sizeof(f) / sizeof(f[0]) -
+	    (via == NULL));
 }
 
 static void
 spawn(struct supervisor *sv, int fd, const struct sockaddr *sa,
-    struct srcent *src, const struct srckey *key)
+    const struct sockaddr *via, struct srcent *src, const struct srckey *key)
 {
 	struct child	kid;
 	unsigned long	held;
-	char		peer[PEER_STRLEN];
+	char		peer[PEER_STRLEN], proxy[ADDR_STRLEN];
 	pid_t		pid;
 
 	peer_label(sa, sv->cf, peer, sizeof(peer));
+	if (via != NULL)
+		format_address(via, proxy, sizeof(proxy));
 	if ((pid = fork()) == -1) {
 		sv->count.fork_failures++;
 		close(fd);
@@ -288,7 +350,7 @@ spawn(struct supervisor *sv, int fd, const struct sockaddr *sa,
 		return;
 	}
 	if (pid == 0)
-		child_start(sv, fd, peer);
+		child_start(sv, fd, peer, via != NULL ? proxy : NULL);
 	close(fd);
 	kid.pid = pid;
 	kid.key = *key;
@@ -298,7 +360,7 @@ spawn(struct supervisor *sv, int fd, const struct sockaddr *sa,
 	srctable_hold(&sv->sources, src);
 	sv->count.served++;
 	if (log_enabled(LOG_INFO))
-		log_accept(sv, peer, pid);
+		log_accept(sv, peer, via != NULL ? proxy : NULL, pid);
 }
 
 /* accept4 failed: carry on, or rest the listeners when out of resources. */
@@ -333,7 +395,8 @@ accept_failed(struct supervisor *sv, int err)
  * global limit, the per-source limit, then the source's rate.
  */
 static void
-admit(struct supervisor *sv, int fd, const struct sockaddr *sa)
+admit(struct supervisor *sv, int fd, const struct sockaddr *sa,
+    const struct sockaddr *via)
 {
 	const struct config	*cf = sv->cf;
 	struct srckey		 key;
@@ -341,11 +404,11 @@ admit(struct supervisor *sv, int fd, const struct sockaddr *sa)
 	int64_t			 now;
 
 	if (cf->acl.n > 0 && acl_check(&cf->acl, sa) == ACL_DENY) {
-		refuse(sv, fd, sa, REFUSE_ACCESS);
+		refuse(sv, fd, sa, via, REFUSE_ACCESS, NULL);
 		return;
 	}
 	if (sv->kids.count >= (size_t)cf->max_children) {
-		refuse(sv, fd, sa, REFUSE_MAX_CHILDREN);
+		refuse(sv, fd, sa, via, REFUSE_MAX_CHILDREN, NULL);
 		return;
 	}
 	cidr_group(sa, cf->prefix4, cf->prefix6, &key);
@@ -353,14 +416,97 @@ admit(struct supervisor *sv, int fd, const struct sockaddr *sa)
 	/* NULL only if every entry had live children: max-sources >= max-children rules it out. */
 	src = srctable_get(&sv->sources, &key, &cf->rate, now);
 	if (src == NULL || src->live >= (uint32_t)cf->max_per_source) {
-		refuse(sv, fd, sa, REFUSE_PER_SOURCE);
+		refuse(sv, fd, sa, via, REFUSE_PER_SOURCE, NULL);
 		return;
 	}
 	if (cf->rate.n > 0 && !bucket_take(&src->bucket, &cf->rate, now)) {
-		refuse(sv, fd, sa, REFUSE_RATE);
+		refuse(sv, fd, sa, via, REFUSE_RATE, NULL);
 		return;
 	}
-	spawn(sv, fd, sa, src, &key);
+	spawn(sv, fd, sa, via, src, &key);
+}
+
+static int
+proxy_allowed(const struct config *cf, const struct sockaddr *sa)
+{
+	size_t	i;
+
+	for (i = 0; i < cf->nproxy_from; i++)
+		if (cidr_match(&cf->proxy_from[i], sa))
+			return 1;
+	return 0;
+}
+
+/*
+ * A connection to a proxy listener: only from proxy-from, and only while
+ * children and pending headers together stay under max-children.  Its
+ * header is then read in the loop, never waited for.
+ */
+static void
+await_header(struct supervisor *sv, int fd, const struct sockaddr *sa,
+    socklen_t len)
+{
+	const struct config	*cf = sv->cf;
+	struct timespec		 now, dl;
+
+	if (!proxy_allowed(cf, sa)) {
+		refuse(sv, fd, sa, NULL, REFUSE_PROXY, "not in proxy-from");
+		return;
+	}
+	if (sv->kids.count + sv->pend.n >= (size_t)cf->max_children) {
+		refuse(sv, fd, sa, NULL, REFUSE_MAX_CHILDREN, NULL);
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	add_ms(&dl, &now, cf->proxy_timeout_ms);
+	if (pendings_add(&sv->pend, (size_t)cf->max_children, fd, sa, len,
+	    &dl) == -1)
+		refuse(sv, fd, sa, NULL, REFUSE_MAX_CHILDREN, NULL);
+}
+
+/* The header of pending connection i has news: wait, admit or refuse. */
+void
+supervisor_proxy(struct supervisor *sv, size_t i)
+{
+	struct pending		*p = &sv->pend.p[i];
+	struct sockaddr_storage	 real, via;
+	int			 fd = p->fd, r;
+	const char		*detail;
+
+	if ((r = pending_read(p)) == PROXY_MORE)
+		return;
+	via = p->proxy;
+	real = p->parser.result.local ? p->proxy : p->parser.result.src;
+	detail = p->parser.detail != NULL ? p->parser.detail :
+	    proxy_strerror(r);
+	pendings_remove(&sv->pend, i);
+	if (r != PROXY_DONE) {
+		refuse(sv, fd, (struct sockaddr *)&via, NULL, REFUSE_PROXY,
+		    detail);
+		return;
+	}
+	/* The child reads with timeouts on a blocking socket. */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	admit(sv, fd, (struct sockaddr *)&real, (struct sockaddr *)&via);
+}
+
+/* Pending headers past proxy-timeout are refused. */
+void
+supervisor_expire(struct supervisor *sv, const struct timespec *now)
+{
+	struct sockaddr_storage	via;
+	size_t			i;
+	int			fd;
+
+	for (i = sv->pend.n; i-- > 0;) {
+		if (ms_until(now, &sv->pend.p[i].deadline) > 0)
+			continue;
+		fd = sv->pend.p[i].fd;
+		via = sv->pend.p[i].proxy;
+		pendings_remove(&sv->pend, i);
+		refuse(sv, fd, (struct sockaddr *)&via, NULL, REFUSE_PROXY,
+		    "header timeout");
+	}
 }
 
 /* Drains a ready listener: accept, then refuse or fork, up to a batch. */
@@ -373,14 +519,18 @@ supervisor_accept(struct supervisor *sv, const struct listener *l)
 
 	for (i = 0; i < ACCEPT_BATCH; i++) {
 		len = sizeof(ss);
-		fd = accept4(l->fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
+		fd = accept4(l->fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC |
+		    (l->proxy ? SOCK_NONBLOCK : 0));
 		if (fd == -1) {
 			if (accept_failed(sv, errno) == -1)
 				return;
 			continue;
 		}
 		sv->count.accepted++;
-		admit(sv, fd, (struct sockaddr *)&ss);
+		if (l->proxy)
+			await_header(sv, fd, (struct sockaddr *)&ss, len);
+		else
+			admit(sv, fd, (struct sockaddr *)&ss, NULL);
 		/* overload defer: leave the rest in the kernel's backlog. */
 		if (sv->cf->overload == OVERLOAD_DEFER &&
 		    sv->kids.count >= (size_t)sv->cf->max_children)
@@ -453,12 +603,16 @@ reload(struct supervisor *sv)
 		log_warnx("reload failed: keeping the running configuration");
 		goto done;
 	}
-	if (supervisor_privileges(&pd, next) == -1) {
+	if (sv->debug)
+		supervisor_debug(next);
+	if (supervisor_privileges(&pd, next) == -1 ||
+	    prepare_sandbox(sv, next) == -1) {
 		log_warnx("reload failed: keeping the running configuration");
 		goto done;
 	}
 	cap = (size_t)next->max_children;
-	if (cap > sv->kids.cap && children_resize(&sv->kids, cap) == -1) {
+	if ((cap > sv->kids.cap && children_resize(&sv->kids, cap) == -1) ||
+	    grow_pollfds(sv, cap) == -1) {
 		log_warn("reload failed: keeping the running configuration");
 		goto done;
 	}
@@ -497,7 +651,8 @@ report(const struct supervisor *sv)
 {
 	log_always("stats active=%zu accepted=%llu served=%llu refused=%llu "
 	    "refused-max-children=%llu refused-per-source=%llu "
-	    "refused-rate=%llu refused-access=%llu sources=%zu "
+	    "refused-rate=%llu refused-access=%llu refused-proxy=%llu "
+	    "pending=%zu sources=%zu "
 	    "fork-failures=%llu accept-errors=%llu "
 	    "signaled=%llu violations=%llu failed=%llu reloads=%llu",
 	    sv->kids.count, (unsigned long long)sv->count.accepted,
@@ -507,7 +662,8 @@ report(const struct supervisor *sv)
 	    (unsigned long long)sv->count.refused[REFUSE_PER_SOURCE],
 	    (unsigned long long)sv->count.refused[REFUSE_RATE],
 	    (unsigned long long)sv->count.refused[REFUSE_ACCESS],
-	    sv->sources.used,
+	    (unsigned long long)sv->count.refused[REFUSE_PROXY],
+	    sv->pend.n, sv->sources.used,
 	    (unsigned long long)sv->count.fork_failures,
 	    (unsigned long long)sv->count.accept_errors,
 	    (unsigned long long)sv->count.signaled,
@@ -521,6 +677,11 @@ drain_begin(struct supervisor *sv, const struct timespec *now)
 {
 	sv->draining = 1;
 	listeners_close(sv->ls);
+	/* Not yet sessions: they were never told anything, close them. */
+	while (sv->pend.n > 0) {
+		close(sv->pend.p[sv->pend.n - 1].fd);
+		pendings_remove(&sv->pend, sv->pend.n - 1);
+	}
 	notify_stopping();
 	log_info("draining: %zu active, grace %lldms", sv->kids.count,
 	    (long long)sv->cf->shutdown_grace_ms);
@@ -598,6 +759,7 @@ static int64_t
 next_wakeup(const struct supervisor *sv, const struct timespec *now)
 {
 	int64_t	ms = -1, t;
+	size_t	i;
 
 	if (ms_until(now, &sv->backoff_until) > 0)
 		ms = ms_until(now, &sv->backoff_until);
@@ -611,6 +773,10 @@ next_wakeup(const struct supervisor *sv, const struct timespec *now)
 	}
 	if (sv->watchdog_ms > 0) {
 		t = sv->watchdog_ms - ms_until(&sv->watchdog_at, now);
+		ms = ms == -1 || t < ms ? t : ms;
+	}
+	for (i = 0; i < sv->pend.n; i++) {
+		t = ms_until(now, &sv->pend.p[i].deadline);
 		ms = ms == -1 || t < ms ? t : ms;
 	}
 	return ms < -1 ? 0 : ms;
@@ -653,11 +819,11 @@ handle_signals(struct supervisor *sv, const struct timespec *now)
 int
 supervisor_run(struct supervisor *sv)
 {
-	struct pollfd	pfd[CONFIG_MAX_LISTEN];
-	struct timespec	now, ts;
-	sigset_t	waitmask;
-	size_t		n, i;
-	int64_t		ms;
+	struct pollfd	*pfd;
+	struct timespec	 now, ts;
+	sigset_t	 waitmask;
+	size_t		 n, np, i;
+	int64_t		 ms;
 
 	install_signals(&waitmask);
 	notify_ready();
@@ -668,17 +834,40 @@ supervisor_run(struct supervisor *sv)
 			break;
 		watchdog(sv, &now);
 		show_load(sv, &now);
+		supervisor_expire(sv, &now);
+		pfd = sv->pfd;
 		n = supervisor_pollset(sv, pfd, &now);
+		for (np = 0; np < sv->pend.n; np++) {
+			pfd[n + np].fd = sv->pend.p[np].fd;
+			pfd[n + np].events = POLLIN;
+			pfd[n + np].revents = 0;
+		}
 		ms = next_wakeup(sv, &now);
 		ts.tv_sec = ms / 1000;
 		ts.tv_nsec = (ms % 1000) * 1000000;
-		if (ppoll(pfd, n, ms == -1 ? NULL : &ts, &waitmask) <= 0)
+		if (ppoll(pfd, n + np, ms == -1 ? NULL : &ts, &waitmask) <= 0)
 			continue;
+		/* Backwards: handling entry i may move the last one into it. */
+		for (i = np; i-- > 0;)
+			if (pfd[n + i].revents != 0)
+				supervisor_proxy(sv, i);
 		for (i = 0; i < n; i++)
 			if (pfd[i].revents & (POLLIN | POLLERR | POLLHUP))
 				supervisor_accept(sv, &sv->ls->l[i]);
 	}
 	log_info("stopped: served %llu", (unsigned long long)sv->count.served);
-	children_free(&sv->kids);
+	supervisor_free(sv);
 	return OKD_EXIT_OK;
+}
+
+/* Everything supervisor_init and the loop allocated. */
+void
+supervisor_free(struct supervisor *sv)
+{
+	children_free(&sv->kids);
+	pendings_free(&sv->pend);
+	srctable_free(&sv->sources);
+	free(sv->pfd);
+	sv->pfd = NULL;
+	sv->pfdcap = 0;
 }

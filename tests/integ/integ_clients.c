@@ -33,9 +33,10 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	okd_cleanup(*state);
+	int	r = okd_cleanup(*state);
+
 	free(*state);
-	return 0;
+	return r;
 }
 
 static void

@@ -25,9 +25,10 @@
 static int
 teardown(void **state)
 {
-	okd_cleanup(*state);
+	int	r = okd_cleanup(*state);
+
 	free(*state);
-	return 0;
+	return r;
 }
 
 static struct okd_proc *

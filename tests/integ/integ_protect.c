@@ -24,9 +24,10 @@
 static int
 teardown(void **state)
 {
-	okd_cleanup(*state);
+	int	r = okd_cleanup(*state);
+
 	free(*state);
-	return 0;
+	return r;
 }
 
 static struct okd_proc *
@@ -67,29 +68,6 @@ refused_from(struct okd_proc *p, const char *src)
 	return r == 0;
 }
 
-/* The value of key in the newest SIGUSR1 stats line. */
-static long
-stat_value(struct okd_proc *p, const char *key)
-{
-	char	*log, *line, *at, pat[64];
-	long	 v = -1;
-	int	 before = okd_log_count(p, "stats active=");
-	long	 end = now_ms() + 3000;
-
-	kill(p->pid, SIGUSR1);
-	while (okd_log_count(p, "stats active=") == before && now_ms() < end)
-		usleep(10000);
-	log = okd_log_read(p);
-	line = log;
-	while ((at = strstr(line + 1, "stats active=")) != NULL)
-		line = at;
-	snprintf(pat, sizeof(pat), " %s=", key);
-	if ((at = strstr(line, pat)) != NULL)
-		v = strtol(at + strlen(pat), NULL, 10);
-	free(log);
-	return v;
-}
-
 static void
 test_per_source_limit(void **state)
 {
@@ -105,8 +83,8 @@ test_per_source_limit(void **state)
 	/* ...and other sources are served. */
 	c = served_from(p, "127.0.0.3");
 	assert_true(c >= 0);
-	assert_int_equal(stat_value(p, "refused-per-source"), 1);
-	assert_int_equal(stat_value(p, "served"), 3);
+	assert_int_equal(okd_stat(p, "refused-per-source"), 1);
+	assert_int_equal(okd_stat(p, "served"), 3);
 	close(a);
 	close(b);
 	close(c);
@@ -151,7 +129,7 @@ test_rate_limit_heals(void **state)
 		usleep(100000);
 	assert_true(fd >= 0);
 	close(fd);
-	assert_true(stat_value(p, "refused-rate") >= 1);
+	assert_true(okd_stat(p, "refused-rate") >= 1);
 }
 
 /* deny one source: refused with no fork; the rest are served. */
@@ -165,10 +143,10 @@ test_deny_source(void **state)
 	assert_true(refused_from(p, "127.0.0.3"));
 	assert_true(refused_from(p, "127.0.0.3"));
 	close(served_from(p, "127.0.0.4"));
-	assert_int_equal(stat_value(p, "refused-access"), 2);
+	assert_int_equal(okd_stat(p, "refused-access"), 2);
 	/* Two served, two refused: only the served were forked. */
-	assert_int_equal(stat_value(p, "served"), 2);
-	assert_int_equal(stat_value(p, "accepted"), 4);
+	assert_int_equal(okd_stat(p, "served"), 2);
+	assert_int_equal(okd_stat(p, "accepted"), 4);
 }
 
 /* A whitelist: first match decides, and it ends with deny *. */
@@ -220,7 +198,7 @@ test_overload_defer(void **state)
 	assert_int_equal(read_exact(b, buf, 2, 5000), 0);
 	assert_memory_equal(buf, "OK", 2);
 	close(b);
-	assert_int_equal(stat_value(p, "refused-max-children"), 0);
+	assert_int_equal(okd_stat(p, "refused-max-children"), 0);
 }
 
 /* overload close (the default): the excess is closed at once. */
@@ -233,7 +211,7 @@ test_overload_close(void **state)
 
 	a = served_from(p, "127.0.0.2");
 	assert_true(refused_from(p, "127.0.0.3"));
-	assert_int_equal(stat_value(p, "refused-max-children"), 1);
+	assert_int_equal(okd_stat(p, "refused-max-children"), 1);
 	close(a);
 }
 
@@ -352,7 +330,7 @@ test_child_sandboxed(void **state)
 	assert_int_equal(roundtrip(fd, "again"), 0);
 	close(fd);
 	assert_int_equal(okd_log_wait(p, "reason=eof", 3000), 0);
-	assert_int_equal(stat_value(p, "violations"), 0);
+	assert_int_equal(okd_stat(p, "violations"), 0);
 }
 
 static void

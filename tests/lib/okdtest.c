@@ -117,15 +117,33 @@ notify_open(struct okd_proc *p)
 	return 0;
 }
 
+/* Writes text with every "%PORT%" replaced by p->port. */
+static void
+write_with_port(struct okd_proc *p, const char *text)
+{
+	char		 conf[4096], portstr[16], *at;
+	const char	*s;
+
+	snprintf(portstr, sizeof(portstr), "%d", p->port);
+	conf[0] = '\0';
+	for (s = text; (at = strstr(s, "%PORT%")) != NULL; s = at + 6) {
+		strncat(conf, s, (size_t)(at - s));
+		strcat(conf, portstr);
+	}
+	strcat(conf, s);
+	okd_write_conf(p, conf);
+}
+
 /*
  * Starts build/okd -D -f <conf with text> plus args, stderr to a log file,
- * and waits for READY=1.  "%PORT%" in text becomes a fresh port.
+ * and waits for READY=1.  "%PORT%" in text becomes a fresh port; should
+ * another process take it first (okd says "Address already in use"), a
+ * new one is tried, a few times at most.
  */
 int
 okd_start(struct okd_proc *p, const char *text, const char *const *args)
 {
-	char		 conf[4096], portstr[16], *at;
-	const char	*s;
+	int	try;
 
 	memset(p, 0, sizeof(*p));
 	p->pid = -1;
@@ -135,38 +153,51 @@ okd_start(struct okd_proc *p, const char *text, const char *const *args)
 		return -1;
 	snprintf(p->conf, sizeof(p->conf), "%s/okd.conf", p->dir);
 	snprintf(p->log, sizeof(p->log), "%s/okd.log", p->dir);
-	p->port = okdtest_port();
-	snprintf(portstr, sizeof(portstr), "%d", p->port);
-	conf[0] = '\0';
-	for (s = text; (at = strstr(s, "%PORT%")) != NULL; s = at + 6) {
-		strncat(conf, s, (size_t)(at - s));
-		strcat(conf, portstr);
-	}
-	strcat(conf, s);
-	okd_write_conf(p, conf);
 	if (notify_open(p) == -1)
 		return -1;
-	if (okd_spawn(p, args) == -1)
-		return -1;
-	return okd_wait_notify(p, "READY=1", 10000);
+	for (try = 0; try < 5; try++) {
+		p->port = okdtest_port();
+		write_with_port(p, text);
+		if (okd_spawn(p, args) == -1)
+			return -1;
+		if (okd_wait_notify(p, "READY=1", 30000) == 0)
+			return 0;
+		if (p->pid != -1 || strstr(text, "%PORT%") == NULL ||
+		    okd_log_count(p, "Address already in use") == 0)
+			return -1;
+		if (truncate(p->log, 0) == -1)
+			return -1;
+	}
+	return -1;
 }
 
-/* Forks and execs build/okd -D -f conf args..., stderr to the log. */
+/*
+ * Forks and execs build/okd -D -f conf args..., stderr to the log.
+ * OKD_WRAPPER (e.g. "valgrind --trace-children=yes") goes in front.
+ */
 int
 okd_spawn(struct okd_proc *p, const char *const *args)
 {
-	const char	*argv[64];
+	const char	*argv[96];
 	const char	*bin = getenv("OKD_BIN") ? getenv("OKD_BIN") : "build/okd";
+	static char	 wrap[1024];
+	char		*w, *save = NULL;
 	size_t		 n = 0;
 	int		 fd;
 
+	if (getenv("OKD_WRAPPER") != NULL) {
+		snprintf(wrap, sizeof(wrap), "%s", getenv("OKD_WRAPPER"));
+		for (w = strtok_r(wrap, " ", &save); w != NULL && n < 30;
+		    w = strtok_r(NULL, " ", &save))
+			argv[n++] = w;
+	}
 	argv[n++] = bin;
 	argv[n++] = "-D";
 	argv[n++] = "-f";
 	argv[n++] = p->conf;
 	argv[n++] = "-o";
 	argv[n++] = "log-target stderr";
-	for (; args != NULL && *args != NULL && n < 62; args++)
+	for (; args != NULL && *args != NULL && n < 94; args++)
 		argv[n++] = *args;
 	argv[n] = NULL;
 	if ((p->pid = fork()) == -1)
@@ -177,7 +208,7 @@ okd_spawn(struct okd_proc *p, const char *const *args)
 		fd = open("/dev/null", O_RDONLY);
 		dup2(fd, STDIN_FILENO);
 		setenv("NOTIFY_SOCKET", p->notify_path, 1);
-		execv(bin, (char *const *)argv);
+		execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	return 0;
@@ -185,24 +216,18 @@ okd_spawn(struct okd_proc *p, const char *const *args)
 
 /*
  * Waits for a notify message containing want, newer than the last one
- * matched; -1 on time-out.  Messages are matched in order, so READY=1
- * after RELOADING=1 is the READY=1 of that reload.
+ * matched; -1 on time-out, or at once if okd exits.  Messages are matched
+ * in order, so READY=1 after RELOADING=1 is the READY=1 of that reload.
  */
 int
 okd_wait_notify(struct okd_proc *p, const char *want, int timeout_ms)
 {
 	struct timespec	dl;
+	long		end = now_ms() + timeout_ms;
 	int		found = -1;
 
-	clock_gettime(CLOCK_REALTIME, &dl);
-	dl.tv_sec += timeout_ms / 1000;
-	dl.tv_nsec += (timeout_ms % 1000) * 1000000L;
-	if (dl.tv_nsec >= 1000000000L) {
-		dl.tv_sec++;
-		dl.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&p->lock);
-	for (;;) {
+	while (found == -1 && now_ms() < end) {
 		for (; p->seen < p->nmsgs; p->seen++) {
 			if (strstr(p->msgs[p->seen], want) != NULL) {
 				p->seen++;
@@ -210,9 +235,20 @@ okd_wait_notify(struct okd_proc *p, const char *want, int timeout_ms)
 				break;
 			}
 		}
-		if (found == 0 ||
-		    pthread_cond_timedwait(&p->cond, &p->lock, &dl) != 0)
+		if (found == 0)
 			break;
+		/* Wake every 100 ms to notice an okd that died. */
+		if (p->pid > 0 && waitpid(p->pid, NULL, WNOHANG) == p->pid) {
+			p->pid = -1;
+			break;
+		}
+		clock_gettime(CLOCK_REALTIME, &dl);
+		dl.tv_nsec += 100 * 1000000L;
+		if (dl.tv_nsec >= 1000000000L) {
+			dl.tv_sec++;
+			dl.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&p->cond, &p->lock, &dl);
 	}
 	pthread_mutex_unlock(&p->lock);
 	return found;
@@ -312,11 +348,46 @@ okd_log_wait(struct okd_proc *p, const char *needle, int timeout_ms)
 	return -1;
 }
 
-void
+/* The value of key in the newest SIGUSR1 stats line. */
+long
+okd_stat(struct okd_proc *p, const char *key)
+{
+	char	*log, *line, *at, pat[64];
+	long	 v = -1;
+	int	 before = okd_log_count(p, "stats active=");
+	long	 end = now_ms() + 3000;
+
+	kill(p->pid, SIGUSR1);
+	while (okd_log_count(p, "stats active=") == before && now_ms() < end)
+		usleep(10000);
+	log = okd_log_read(p);
+	line = log;
+	while ((at = strstr(line + 1, "stats active=")) != NULL)
+		line = at;
+	snprintf(pat, sizeof(pat), " %s=", key);
+	if ((at = strstr(line, pat)) != NULL)
+		v = strtol(at + strlen(pat), NULL, 10);
+	free(log);
+	return v;
+}
+
+/*
+ * What must never appear in okd's log: a sanitizer report (from the
+ * supervisor, or the start of one from a child), a child killed by the
+ * sandbox or by a signal.
+ */
+static const char *const alarms[] = {
+	"AddressSanitizer", "LeakSanitizer", "runtime error:",
+	"sandbox violation", "killed by signal",
+};
+
+/* Stops okd and removes its files; -1 if its log holds an alarm. */
+int
 okd_cleanup(struct okd_proc *p)
 {
-	char	cmd[128];
+	char	cmd[128], *log;
 	size_t	i;
+	int	bad = 0;
 
 	if (p->pid > 0)
 		okd_stop(p);
@@ -330,11 +401,23 @@ okd_cleanup(struct okd_proc *p)
 		close(p->notify_fd);
 	for (i = 0; i < p->nmsgs; i++)
 		free(p->msgs[i]);
+	if (p->log[0] != '\0') {
+		log = okd_log_read(p);
+		for (i = 0; i < sizeof(alarms) / sizeof(alarms[0]); i++) {
+			if (strstr(log, alarms[i]) != NULL) {
+				fprintf(stderr, "okd log %s holds \"%s\":\n%s\n",
+				    p->log, alarms[i], log);
+				bad = -1;
+			}
+		}
+		free(log);
+	}
 	if (getenv("OKDTEST_KEEP") == NULL && p->dir[0] != '\0') {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", p->dir);
-		if (system(cmd) != 0)
+		if (bad == 0 && system(cmd) != 0)
 			fprintf(stderr, "cannot remove %s\n", p->dir);
 	}
+	return bad;
 }
 
 int

@@ -37,7 +37,8 @@ void	 okd_write_conf(struct okd_proc *, const char *);
 int	 okd_log_wait(struct okd_proc *, const char *, int);
 int	 okd_log_count(struct okd_proc *, const char *);
 char	*okd_log_read(struct okd_proc *);
-void	 okd_cleanup(struct okd_proc *);
+long	 okd_stat(struct okd_proc *, const char *);
+int	 okd_cleanup(struct okd_proc *);
 
 int	 tcp_connect(const char *, int);
 int	 tcp_connect_from(const char *, const char *, int);

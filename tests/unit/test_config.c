@@ -205,6 +205,35 @@ test_protection_errors(void **state)
 	expect_error("log-peer some\n", "log-peer: \"some\" is not one of full, prefix, none");
 }
 
+static void
+test_proxy_keywords(void **state)
+{
+	struct config	cf;
+
+	(void)state;
+	assert_int_equal(parse(&cf, "", NULL, 0), 0);
+	assert_int_equal(cf.nproxy_from, 0);
+	assert_int_equal(cf.proxy_timeout_ms, 5000);
+	assert_int_equal(cf.reuse_port, 0);
+	assert_int_equal(cf.listen[0].proxy, 0);
+	assert_int_equal(parse(&cf, "listen 127.0.0.1:8002 proxy-protocol\n"
+	    "listen 127.0.0.1:8001\nproxy-from 10.0.0.0/8\n"
+	    "proxy-from ::1\nproxy-timeout 3s\nreuse-port yes\n", NULL, 0),
+	    0);
+	assert_int_equal(cf.listen[0].proxy, 1);
+	assert_int_equal(cf.listen[1].proxy, 0);
+	assert_int_equal(cf.nproxy_from, 2);
+	assert_int_equal(cf.proxy_timeout_ms, 3000);
+	assert_int_equal(cf.reuse_port, 1);
+	expect_error("listen 127.0.0.1:1 proxy-protocol\n",
+	    "t.conf: a proxy-protocol listener needs proxy-from");
+	expect_error("listen 127.0.0.1:1 proxy\n",
+	    "t.conf:1: listen: unknown option \"proxy\"");
+	expect_error("proxy-from 10.0.0.1/8\n", "proxy-from: \"10.0.0.1/8\": host bits set");
+	expect_error("proxy-timeout 0\n", "proxy-timeout: \"0\": too small");
+	expect_error("reuse-port on\n", "reuse-port: \"on\" is not one of yes, no");
+}
+
 /* -o allow or deny replaces the file's whole rule list, in order. */
 static void
 test_acl_override(void **state)
@@ -333,7 +362,9 @@ test_print_reads_back(void **state)
 	    "idle-timeout 1500ms\nsend-timeout 90s\nack line\nlog-level error\n"
 	    "rate-limit 7/90s burst 9\nrefuse-message \"no\\r\\n\"\n"
 	    "allow ::1\ndeny 10.0.0.0/8\nallow *\noverload defer\n"
-	    "source-prefix 0 128\nmax-session 2m\nlog-peer none\n",
+	    "source-prefix 0 128\nmax-session 2m\nlog-peer none\n"
+	    "listen 127.0.0.1:7 proxy-protocol\nproxy-from 127.0.0.0/8\n"
+	    "proxy-from ::1\nproxy-timeout 3500ms\nreuse-port yes\n",
 	    NULL, 0), 0);
 	fp = open_memstream(&text, &len);
 	config_print(fp, &a);
@@ -354,6 +385,7 @@ main(void)
 		cmocka_unit_test(test_protection_keywords),
 		cmocka_unit_test(test_protection_errors),
 		cmocka_unit_test(test_acl_override),
+		cmocka_unit_test(test_proxy_keywords),
 		cmocka_unit_test(test_long_reply),
 		cmocka_unit_test(test_all_errors_reported),
 		cmocka_unit_test(test_nothing_half_applied),

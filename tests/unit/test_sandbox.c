@@ -552,7 +552,7 @@ real_session(int stop)
 		log_child();
 		if (sandbox_enter() == -1)
 			_exit(8);
-		_exit(session_main(sv[1], "127.0.0.1:1", &cf));
+		_exit(session_main(sv[1], "127.0.0.1:1", NULL, &cf));
 	}
 	close(sv[1]);
 	assert_int_equal(send(sv[0], "hello", 5, 0), 5);

@@ -103,7 +103,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	children_free(&sv.kids);
+	supervisor_free(&sv);
 	return 0;
 }
 

@@ -1,0 +1,102 @@
+/*
+ * PROXY headers read by the supervisor, non-blocking, so that every limit
+ * applies to the real client before a fork.  Bytes are peeked and only the
+ * header is consumed: the client's own bytes stay in the socket for the
+ * child, and the supervisor never takes one.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "pending.h"
+
+/*
+ * Adds a connection; the table grows up to cap (max-children), and is
+ * only allocated once a proxy listener is used.
+ */
+int
+pendings_add(struct pendings *ps, size_t cap, int fd,
+    const struct sockaddr *proxy, socklen_t len, const struct timespec *dl)
+{
+	struct pending	*p, *np;
+	size_t		 ncap;
+
+	if (ps->n == cap) {
+		errno = ENOSPC;
+		return -1;
+	}
+	if (ps->n == ps->cap) {
+		ncap = ps->cap == 0 ? 16 : ps->cap * 2;
+		if (ncap > cap)
+			ncap = cap;
+		if ((np = reallocarray(ps->p, ncap, sizeof(*np))) == NULL)
+			return -1;
+		ps->p = np;
+		ps->cap = ncap;
+	}
+	p = &ps->p[ps->n++];
+	p->fd = fd;
+	memset(&p->proxy, 0, sizeof(p->proxy));
+	memcpy(&p->proxy, proxy, len);
+	p->deadline = *dl;
+	p->fed = 0;
+	proxy_init(&p->parser);
+	return 0;
+}
+
+/* Removes entry i (its fd is the caller's); order is not kept. */
+void
+pendings_remove(struct pendings *ps, size_t i)
+{
+	if (i != --ps->n)
+		memcpy(&ps->p[i], &ps->p[ps->n], sizeof(ps->p[i]));
+}
+
+/*
+ * Feeds what arrived: PROXY_MORE, PROXY_DONE (the header consumed from the
+ * socket, nothing more), or a PROXY_E* error.  EOF before the end of the
+ * header is malformed.
+ */
+int
+pending_read(struct pending *p)
+{
+	unsigned char	buf[PROXY_HDR_MAX + PROXY_V2_FIXED];
+	size_t		used, total;
+	ssize_t		n;
+	int		r;
+
+	n = recv(p->fd, buf, sizeof(buf), MSG_PEEK);
+	if (n == -1)
+		return errno == EAGAIN || errno == EINTR ? PROXY_MORE :
+		    PROXY_EMALFORMED;
+	if (n == 0) {
+		p->parser.detail = "closed before the header ended";
+		return PROXY_EMALFORMED;
+	}
+	if ((size_t)n <= p->fed)
+		return PROXY_MORE;
+	r = proxy_feed(&p->parser, buf + p->fed, (size_t)n - p->fed, &used);
+	if (r == PROXY_MORE) {
+		p->fed = (size_t)n;
+		return r;
+	}
+	if (r != PROXY_DONE)
+		return r;
+	/* Consume exactly the header; it is all in the socket already. */
+	total = p->fed + used;
+	if (recv(p->fd, buf, total, 0) != (ssize_t)total) {
+		p->parser.detail = "header vanished from the socket";
+		return PROXY_EMALFORMED;
+	}
+	return PROXY_DONE;
+}
+
+void
+pendings_free(struct pendings *ps)
+{
+	free(ps->p);
+	memset(ps, 0, sizeof(*ps));
+}
