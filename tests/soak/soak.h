@@ -1,4 +1,4 @@
-/* The chaos soak of okd: shared state of the driver, its clients and its watchers. */
+/* The chaos soak of okd: state shared by the driver, clients and watchers. */
 #ifndef SOAK_H
 #define SOAK_H
 
