@@ -18,7 +18,12 @@ LDFLAGS		?=
 
 # Recursive on purpose: pkg-config may only exist once `make deps` has run.
 PKG_CFLAGS	= $(shell pkg-config --cflags libbsd libsystemd libseccomp 2>/dev/null)
-PKG_LIBS	= $(shell pkg-config --libs libbsd libsystemd libseccomp 2>/dev/null)
+# libbsd and libseccomp are linked statically (Debian ships the archives):
+# every shared library is mappings that each fork must copy.  libsystemd
+# has no static archive.
+PKG_LIBS	= -Wl,-Bstatic \
+		  $(shell pkg-config --static --libs libbsd libseccomp 2>/dev/null) \
+		  -Wl,-Bdynamic $(shell pkg-config --libs libsystemd 2>/dev/null)
 
 OKD_CPPFLAGS	= -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -DLIBBSD_OPENBSD_VIS -Iinclude \
 		  -DOKD_VERSION='"$(VERSION)"' \
@@ -37,7 +42,7 @@ OKD_LDFLAGS	+= -fsanitize=address,undefined
 endif
 
 # Build-time and test-time Debian packages; `make deps` installs what is missing.
-DEB_BUILD	= make gcc pkg-config libbsd-dev libsystemd-dev libseccomp-dev
+DEB_BUILD	= make gcc clang pkg-config libbsd-dev libsystemd-dev libseccomp-dev
 DEB_TEST	= libcmocka-dev mandoc netcat-openbsd socat telnet python3 procps \
 		  haproxy systemd systemd-container debootstrap man-db
 
@@ -58,7 +63,8 @@ $(B) $(B)/tests:
 
 # Unit tests: one cmocka binary per module, linking that module and what it
 # needs; test_X_OBJS names the objects, test_X_WRAP the wrapped syscalls.
-UNIT_TESTS	= parse reply config session supervisor proxy
+UNIT_TESTS	= parse reply config session supervisor proxy children
+test_children_OBJS	= children.o mem.o
 test_parse_OBJS		= parse.o
 test_reply_OBJS		= reply.o
 test_proxy_OBJS		= proxy.o
@@ -69,7 +75,7 @@ test_session_WRAP	= send
 test_supervisor_OBJS	= supervisor.o children.o listener.o config.o parse.o \
 			  log.o notify.o session.o reply.o acl.o cidr.o \
 			  bucket.o srctable.o sandbox.o privdrop.o peer.o \
-			  pending.o proxy.o
+			  pending.o proxy.o mem.o
 test_supervisor_WRAP	= fork accept4
 
 # Protection: access list, per-source limits, sandbox, privilege drop.
@@ -77,13 +83,13 @@ UNIT_TESTS	+= cidr acl bucket srctable sandbox privdrop
 test_cidr_OBJS		= cidr.o
 test_acl_OBJS		= acl.o cidr.o
 test_bucket_OBJS	= bucket.o
-test_srctable_OBJS	= srctable.o bucket.o cidr.o
+test_srctable_OBJS	= srctable.o bucket.o cidr.o mem.o
 test_sandbox_OBJS	= sandbox.o session.o reply.o log.o parse.o config.o acl.o \
 			  cidr.o bucket.o
 test_privdrop_OBJS	= privdrop.o
 
 # Integration tests drive the real build/okd over loopback.
-INTEG_TESTS	= okd clients protect proxy systemd docs
+INTEG_TESTS	= okd clients protect proxy activation systemd docs
 
 TEST_BINS	= $(UNIT_TESTS:%=$(B)/tests/test_%) $(INTEG_TESTS:%=$(B)/tests/integ_%)
 TESTLIB		= $(B)/tests/okdtest.o

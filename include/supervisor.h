@@ -42,8 +42,8 @@ struct supervisor {
 	struct timespec		 status_at;	/* last STATUS= sent */
 	struct timespec		 watchdog_at;	/* last WATCHDOG=1 sent */
 	int64_t			 watchdog_ms;
-	char			 status[128];
-	char			 title[128];
+	char			 status[128];	/* last title and STATUS= */
+	int			 changed;	/* figures may have moved */
 	struct log_limiter	 rl_refuse[REFUSE_NREASONS];
 	struct log_limiter	 rl_accept;
 	struct log_limiter	 rl_fork;

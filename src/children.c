@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "children.h"
+#include "mem.h"
 
 static size_t
 slot_of(const struct children *c, pid_t pid)
@@ -34,7 +35,8 @@ children_init(struct children *c, size_t cap)
 {
 	memset(c, 0, sizeof(*c));
 	c->size = table_size(cap);
-	if ((c->slot = calloc(c->size, sizeof(*c->slot))) == NULL)
+	/* The supervisor's alone: a child needs none of it. */
+	if ((c->slot = mem_private(c->size * sizeof(*c->slot))) == NULL)
 		return -1;
 	c->cap = cap;
 	return 0;
@@ -58,7 +60,7 @@ children_resize(struct children *c, size_t cap)
 	for (i = 0; i < c->size; i++)
 		if (c->slot[i].pid != 0)
 			children_add(&n, &c->slot[i]);
-	free(c->slot);
+	mem_release(c->slot, c->size * sizeof(*c->slot));
 	*c = n;
 	return 0;
 }
@@ -120,6 +122,6 @@ children_kill(const struct children *c, int sig)
 void
 children_free(struct children *c)
 {
-	free(c->slot);
+	mem_release(c->slot, c->size * sizeof(*c->slot));
 	memset(c, 0, sizeof(*c));
 }

@@ -25,7 +25,6 @@
 
 static enum log_target	log_to = LOG_TARGET_STDERR;
 static int		log_level = LOG_INFO;
-static pid_t		log_pid;
 
 static const char *const level_names[] = {
 	[LOG_ERR] = "error",
@@ -81,16 +80,8 @@ log_init(enum log_target t, int level, int foreground)
 		closelog();
 	log_to = log_target_resolve(t, foreground);
 	log_level = level;
-	log_pid = getpid();
 	if (log_to == LOG_TARGET_SYSLOG)
 		openlog(getprogname(), LOG_PID | LOG_NDELAY, LOG_DAEMON);
-}
-
-/* A child has a new pid; syslog's connection is shared and stays valid. */
-void
-log_child(void)
-{
-	log_pid = getpid();
 }
 
 void
@@ -105,54 +96,80 @@ log_enabled(int level)
 	return level <= log_level;
 }
 
+/*
+ * The journal gets each pair as its own OKD_KEY=value field.  Kept out of
+ * log_emit (noinline) so the common stderr path stays shallow: every stack
+ * page the supervisor writes per connection costs each live child a copy.
+ */
+static __attribute__((noinline)) void
+emit_journal(int level, const char *msg, const struct log_field *f,
+    size_t n)
+{
+	struct iovec	 iov[LOG_FIELDS_MAX + 3];
+	char		 buf[LOG_FIELDS_MAX + 1][LOG_LINE_MAX / 4];
+	char		 m[LOG_LINE_MAX + 8];
+	size_t		 i, j, k = 0;
+	int		 len;
+
+	len = snprintf(buf[k], sizeof(buf[k]), "PRIORITY=%d", level);
+	iov[k].iov_base = buf[k];
+	iov[k++].iov_len = (size_t)len;
+	iov[k].iov_base = (char *)"SYSLOG_IDENTIFIER=okd";
+	iov[k].iov_len = strlen(iov[k].iov_base);
+	k++;
+	for (i = 0; i < n && i < LOG_FIELDS_MAX; i++, k++) {
+		len = snprintf(buf[k - 1], sizeof(buf[k - 1]), "OKD_%s=%s",
+		    f[i].key, f[i].value);
+		/* Field names are upper case; the key is ours, ASCII. */
+		for (j = 4; buf[k - 1][j] != '=' && buf[k - 1][j] != '\0'; j++)
+			buf[k - 1][j] = toupper((unsigned char)buf[k - 1][j]);
+		iov[k].iov_base = buf[k - 1];
+		iov[k].iov_len = len < 0 ? 0 : (size_t)len >= sizeof(buf[0]) ?
+		    sizeof(buf[0]) - 1 : (size_t)len;
+	}
+	/* MESSAGE last: it may be long and must not steal a field's room. */
+	len = snprintf(m, sizeof(m), "MESSAGE=%s", msg);
+	iov[k].iov_base = m;
+	iov[k++].iov_len = len < 0 ? 0 : (size_t)len >= sizeof(m) ?
+	    sizeof(m) - 1 : (size_t)len;
+	sd_journal_sendv(iov, (int)k);
+}
+
+/* One line to stderr in one write(2): no stdio buffers, no locks. */
+static void
+emit_stderr(const char *msg)
+{
+	char	line[LOG_LINE_MAX + 64];
+	int	len;
+
+	/* Asked each time: a child writes no page to learn its new pid. */
+	len = snprintf(line, sizeof(line), "%s[%ld]: %s\n", getprogname(),
+	    (long)getpid(), msg);
+	if (len < 0)
+		return;
+	if ((size_t)len >= sizeof(line)) {
+		len = sizeof(line) - 1;
+		line[len - 1] = '\n';
+	}
+	/* A failing stderr has nowhere to report its failure. */
+	if (write(STDERR_FILENO, line, (size_t)len) == -1)
+		return;
+}
+
 static void
 log_emit(int level, const char *msg, const struct log_field *f, size_t n)
 {
-	struct iovec	 iov[LOG_FIELDS_MAX + 3];
-	char		 buf[LOG_FIELDS_MAX + 3][LOG_LINE_MAX / 4];
-	size_t		 i, k, j;
-	int		 saved = errno;
+	int	saved = errno;
 
 	switch (log_to) {
 	case LOG_TARGET_SYSLOG:
 		syslog(level, "%s", msg);
 		break;
 	case LOG_TARGET_JOURNAL:
-		k = 0;
-		snprintf(buf[k], sizeof(buf[k]), "PRIORITY=%d", level);
-		iov[k].iov_base = buf[k];
-		iov[k].iov_len = strlen(buf[k]);
-		k++;
-		iov[k].iov_base = (char *)"SYSLOG_IDENTIFIER=okd";
-		iov[k].iov_len = strlen(iov[k].iov_base);
-		k++;
-		for (i = 0; i < n && i < LOG_FIELDS_MAX; i++, k++) {
-			int len = snprintf(buf[k], sizeof(buf[k]), "OKD_%s=%s",
-			    f[i].key, f[i].value);
-			/* Field names are upper case; the key is ours, ASCII. */
-			for (j = 4; buf[k][j] != '=' && buf[k][j] != '\0'; j++)
-				buf[k][j] = toupper((unsigned char)buf[k][j]);
-			iov[k].iov_base = buf[k];
-			iov[k].iov_len = len < 0 ? 0 :
-			    (size_t)len >= sizeof(buf[k]) ?
-			    sizeof(buf[k]) - 1 : (size_t)len;
-		}
-		/* MESSAGE last: it may be long and must not steal a field's room. */
-		{
-			static char	 m[LOG_LINE_MAX + 8];
-			int		 len;
-
-			len = snprintf(m, sizeof(m), "MESSAGE=%s", msg);
-			iov[k].iov_base = m;
-			iov[k].iov_len = len < 0 ? 0 : (size_t)len >= sizeof(m) ?
-			    sizeof(m) - 1 : (size_t)len;
-			k++;
-		}
-		sd_journal_sendv(iov, (int)k);
+		emit_journal(level, msg, f, n);
 		break;
 	default:
-		dprintf(STDERR_FILENO, "%s[%ld]: %s\n", getprogname(),
-		    (long)log_pid, msg);
+		emit_stderr(msg);
 		break;
 	}
 	errno = saved;

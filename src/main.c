@@ -28,8 +28,12 @@
 
 #define MAX_OVERRIDES	64
 
-static struct config	conf;
-static struct listeners	listeners;
+/* Static, not on main's stack, so the per-connection frames sit high. */
+static struct config	 conf;
+static struct listeners	 listeners;
+static struct supervisor sv;
+static char		*ov[MAX_OVERRIDES];
+static char		 confpath[PATH_MAX];
 
 static __dead void
 usage(int status)
@@ -151,11 +155,8 @@ detach(void)
 int
 main(int argc, char *argv[], char *envp[])
 {
-	struct supervisor	 sv;
 	struct pidfh		*pfh = NULL;
 	const char		*path = OKD_CONF_PATH;
-	char			*ov[MAX_OVERRIDES];
-	char			 confpath[PATH_MAX];
 	size_t			 nov = 0;
 	int			 ch, debug = 0, fg = 0, inetd = 0, check = 0;
 	int			 print = 0, r, ready = -1;

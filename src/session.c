@@ -20,18 +20,20 @@
 #include "session.h"
 
 /* Replies are sent in batches of up to this many bytes. */
-#define OUT_BATCH	4096
-
-static volatile sig_atomic_t	stop_requested;
-static char			session_peer[ADDR_STRLEN + 8] = "-";
-static char			session_proxy[ADDR_STRLEN] = "";
+#define OUT_BATCH	1024
 
 /*
- * In the BSS, so the supervisor never touches them and fork copies no page
- * of them; only the child that reads writes them.
+ * Everything a session writes, in one static block the supervisor never
+ * touches: the small fields and the reply batch come first, so a child
+ * serving short reads dirties a single page of it.
  */
-static unsigned char		inbuf[RECV_BUFFER_MAX];
-static unsigned char		outbuf[OUT_BATCH];
+static struct {
+	volatile sig_atomic_t	stop;
+	char			peer[ADDR_STRLEN + 8];
+	char			proxy[ADDR_STRLEN];
+	unsigned char		out[OUT_BATCH];
+	unsigned char		in[RECV_BUFFER_MAX];
+} ss;
 
 static const char *const end_names[] = {
 	[SESSION_EOF] = "eof",
@@ -52,14 +54,14 @@ session_end_name(enum session_end e)
 void
 session_stop(void)
 {
-	stop_requested = 1;
+	ss.stop = 1;
 }
 
 static void
 on_term(int sig)
 {
 	(void)sig;
-	stop_requested = 1;
+	ss.stop = 1;
 }
 
 static void
@@ -98,7 +100,7 @@ send_all(int fd, const unsigned char *buf, size_t n, struct session_stats *st)
 	while (n > 0) {
 		w = send(fd, buf, n, MSG_NOSIGNAL);
 		if (w == -1) {
-			if (errno == EINTR && !stop_requested)
+			if (errno == EINTR && !ss.stop)
 				continue;
 			st->end = errno == EINTR ? SESSION_SHUTDOWN :
 			    end_of(errno, st);
@@ -121,9 +123,9 @@ send_replies(int fd, const struct config *cf, size_t count,
 	while (count > 0) {
 		k = count < per ? count : per;
 		for (; filled < k; filled++)
-			memcpy(outbuf + filled * cf->reply_len, cf->reply,
+			memcpy(ss.out + filled * cf->reply_len, cf->reply,
 			    cf->reply_len);
-		if (send_all(fd, outbuf, k * cf->reply_len, st) == -1)
+		if (send_all(fd, ss.out, k * cf->reply_len, st) == -1)
 			return -1;
 		st->replies += k;
 		count -= k;
@@ -137,7 +139,7 @@ log_data(const unsigned char *buf, size_t n)
 	char	esc[LOG_PEER_BYTES * 4 + 1];
 
 	log_escape(esc, sizeof(esc), buf, n);
-	log_debug("recv peer=%s bytes=%zu data=\"%s\"%s", session_peer, n, esc,
+	log_debug("recv peer=%s bytes=%zu data=\"%s\"%s", ss.peer, n, esc,
 	    n > LOG_PEER_BYTES ? "..." : "");
 }
 
@@ -187,7 +189,7 @@ session_run(int fd, const struct config *cf, struct session_stats *st)
 	if (cf->max_session_ms > 0)
 		deadline = now_ms() + cf->max_session_ms;
 	for (;;) {
-		if (stop_requested) {
+		if (ss.stop) {
 			st->end = SESSION_SHUTDOWN;
 			return;
 		}
@@ -195,7 +197,7 @@ session_run(int fd, const struct config *cf, struct session_stats *st)
 			st->end = SESSION_MAX_SESSION;
 			return;
 		}
-		n = recv(fd, inbuf, (size_t)cf->recv_buffer, 0);
+		n = recv(fd, ss.in, (size_t)cf->recv_buffer, 0);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -213,8 +215,8 @@ session_run(int fd, const struct config *cf, struct session_stats *st)
 		st->in += (uint64_t)n;
 		st->reads++;
 		if (log_enabled(LOG_DEBUG))
-			log_data(inbuf, (size_t)n);
-		owed = framer_feed(&fr, inbuf, (size_t)n);
+			log_data(ss.in, (size_t)n);
+		owed = framer_feed(&fr, ss.in, (size_t)n);
 		if (owed > 0 && send_replies(fd, cf, owed, st) == -1)
 			return;
 	}
@@ -227,10 +229,10 @@ log_close(const struct timespec *start, const struct session_stats *st)
 	char		 pid[16], dur[32], in[24], out[24], reads[24];
 	int64_t		 us;
 	struct log_field f[] = {
-		{ "peer", session_peer }, { "pid", pid }, { "duration", dur },
+		{ "peer", ss.peer }, { "pid", pid }, { "duration", dur },
 		{ "in", in }, { "out", out }, { "reads", reads },
 		{ "reason", session_end_name(st->end) },
-		{ "proxy", session_proxy },
+		{ "proxy", ss.proxy },
 	};
 
 	if (!log_enabled(LOG_INFO))
@@ -246,9 +248,9 @@ log_close(const struct timespec *start, const struct session_stats *st)
 	snprintf(reads, sizeof(reads), "%llu", (unsigned long long)st->reads);
 	/* The proxy field only when a proxy passed the connection on. */
 	log_event(LOG_INFO, "close", f, sizeof(f) / sizeof(f[0]) -
-	    (session_proxy[0] == '\0'));
+	    (ss.proxy[0] == '\0'));
 	if (st->end == SESSION_ERROR)
-		log_warnx("session peer=%s error: %s", session_peer,
+		log_warnx("session peer=%s error: %s", ss.peer,
 		    strerror(st->error));
 }
 
@@ -268,10 +270,10 @@ session_main(int fd, const char *peer, const char *proxy,
 	sigset_t		none;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	strlcpy(session_peer, peer, sizeof(session_peer));
-	strlcpy(session_proxy, proxy != NULL ? proxy : "",
-	    sizeof(session_proxy));
-	setproctitle("session %s", session_peer);
+	strlcpy(ss.peer, peer != NULL ? peer : "-", sizeof(ss.peer));
+	strlcpy(ss.proxy, proxy != NULL ? proxy : "",
+	    sizeof(ss.proxy));
+	setproctitle("session %s", ss.peer);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
 	sigemptyset(&sa.sa_mask);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "mem.h"
 #include "srctable.h"
 
 #define ROTL(x, b)	(uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
@@ -76,23 +77,6 @@ hashkey(const struct srctable *t, const struct srckey *k)
 	    sizeof(*k));
 }
 
-/* Maps len bytes of zeroes that children never inherit; NULL on failure. */
-static void *
-map_private(size_t len)
-{
-	void	*p;
-
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	if (madvise(p, len, MADV_DONTFORK) == -1) {
-		(void)munmap(p, len);
-		return NULL;
-	}
-	return p;
-}
-
 /*
  * Maps a table for cap sources (1 to SRCTABLE_MAX) with a fresh random
  * hash key.  Returns 0, or -1 with errno set.
@@ -114,9 +98,9 @@ srctable_init(struct srctable *t, size_t cap)
 		return -1;
 	t->entlen = cap * sizeof(struct srcent);
 	t->slotlen = slots * sizeof(struct srcslot);
-	if ((t->ent = map_private(t->entlen)) == NULL)
+	if ((t->ent = mem_private(t->entlen)) == NULL)
 		return -1;
-	if ((t->slot = map_private(t->slotlen)) == NULL) {
+	if ((t->slot = mem_private(t->slotlen)) == NULL) {
 		(void)munmap(t->ent, t->entlen);
 		t->ent = NULL;
 		return -1;

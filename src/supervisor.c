@@ -19,6 +19,7 @@
 #include <bsd/unistd.h>
 
 #include "acl.h"
+#include "mem.h"
 #include "notify.h"
 #include "peer.h"
 #include "sandbox.h"
@@ -153,8 +154,10 @@ grow_pollfds(struct supervisor *sv, size_t max_children)
 
 	if (cap <= sv->pfdcap)
 		return 0;
-	if ((p = reallocarray(sv->pfd, cap, sizeof(*p))) == NULL)
+	/* Written on every wakeup: keep it out of the children. */
+	if ((p = mem_private(cap * sizeof(*p))) == NULL)
 		return -1;
+	mem_release(sv->pfd, sv->pfdcap * sizeof(*p));
 	sv->pfd = p;
 	sv->pfdcap = cap;
 	return 0;
@@ -265,7 +268,8 @@ child_start(struct supervisor *sv, int fd, const char *peer, const char *via)
 		signal(handled[i], SIG_DFL);
 	/* ^C on a terminal reaches the whole group: the supervisor drains. */
 	signal(SIGINT, SIG_IGN);
-	log_child();
+	/* Logging needs nothing redone: lines ask getpid(), syslog's and the
+	 * journal's sockets are shared. */
 	if (privdrop_apply(&sv->pd, &err) == -1) {
 		log_errx("session peer=%s: dropping privileges: %s", peer, err);
 		_exit(OKD_EXIT_FAILURE);
@@ -713,25 +717,28 @@ drain_step(struct supervisor *sv, const struct timespec *now)
 	return 0;
 }
 
-/* The title always; STATUS= when it changed, at most once a second. */
+/*
+ * The title and STATUS= when the figures changed, at most once a second:
+ * the title lives in a stack page, and each write of it after a fork
+ * would leave every live child a private copy.
+ */
 static void
 show_load(struct supervisor *sv, const struct timespec *now)
 {
 	char	buf[sizeof(sv->status)];
 
+	if (ms_until(&sv->status_at, now) < STATUS_EVERY_MS)
+		return;
 	snprintf(buf, sizeof(buf), "%zu active, %llu served, %llu refused",
 	    sv->kids.count, (unsigned long long)sv->count.served,
 	    (unsigned long long)refused_total(sv));
-	if (strcmp(buf, sv->title) != 0) {
-		strlcpy(sv->title, buf, sizeof(sv->title));
-		setproctitle("%s", buf);
-	}
-	if (strcmp(buf, sv->status) != 0 &&
-	    ms_until(&sv->status_at, now) >= STATUS_EVERY_MS) {
-		strlcpy(sv->status, buf, sizeof(sv->status));
-		notify_status(buf);
-		sv->status_at = *now;
-	}
+	sv->changed = 0;
+	if (strcmp(buf, sv->status) == 0)
+		return;
+	strlcpy(sv->status, buf, sizeof(sv->status));
+	setproctitle("%s", buf);
+	notify_status(buf);
+	sv->status_at = *now;
 }
 
 /* The listeners to poll now: none while resting or draining. */
@@ -767,7 +774,7 @@ next_wakeup(const struct supervisor *sv, const struct timespec *now)
 		t = ms_until(now, &sv->drain_deadline);
 		ms = ms == -1 || t < ms ? t : ms;
 	}
-	if (strcmp(sv->title, sv->status) != 0) {
+	if (sv->changed) {
 		t = STATUS_EVERY_MS - ms_until(&sv->status_at, now);
 		ms = ms == -1 || t < ms ? t : ms;
 	}
@@ -798,6 +805,7 @@ handle_signals(struct supervisor *sv, const struct timespec *now)
 	if (got_chld) {
 		got_chld = 0;
 		supervisor_reap(sv);
+		sv->changed = 1;
 	}
 	if (got_term) {
 		got_term = 0;
@@ -854,6 +862,7 @@ supervisor_run(struct supervisor *sv)
 		for (i = 0; i < n; i++)
 			if (pfd[i].revents & (POLLIN | POLLERR | POLLHUP))
 				supervisor_accept(sv, &sv->ls->l[i]);
+		sv->changed = 1;
 	}
 	log_info("stopped: served %llu", (unsigned long long)sv->count.served);
 	supervisor_free(sv);
@@ -867,7 +876,7 @@ supervisor_free(struct supervisor *sv)
 	children_free(&sv->kids);
 	pendings_free(&sv->pend);
 	srctable_free(&sv->sources);
-	free(sv->pfd);
+	mem_release(sv->pfd, sv->pfdcap * sizeof(*sv->pfd));
 	sv->pfd = NULL;
 	sv->pfdcap = 0;
 }

@@ -84,9 +84,8 @@ notify_reader(void *arg)
 	char		 buf[4096];
 	ssize_t		 n;
 
-	while ((n = recv(p->notify_fd, buf, sizeof(buf) - 1, 0)) >= 0) {
-		if (n == 0)
-			continue;
+	/* Ends when okd_cleanup shuts the socket down: recv returns 0. */
+	while ((n = recv(p->notify_fd, buf, sizeof(buf) - 1, 0)) > 0) {
 		buf[n] = '\0';
 		pthread_mutex_lock(&p->lock);
 		if (p->nmsgs < NOTIFY_MAX)
@@ -393,10 +392,8 @@ okd_cleanup(struct okd_proc *p)
 		okd_stop(p);
 	if (p->notify_fd != -1)
 		shutdown(p->notify_fd, SHUT_RDWR);
-	if (p->reading) {
-		pthread_cancel(p->reader);
+	if (p->reading)
 		pthread_join(p->reader, NULL);
-	}
 	if (p->notify_fd != -1)
 		close(p->notify_fd);
 	for (i = 0; i < p->nmsgs; i++)

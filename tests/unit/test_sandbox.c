@@ -461,7 +461,6 @@ log_in_sandbox(enum log_target target)
 	tzset();
 	log_init(target, LOG_DEBUG, 0);
 	log_info("okd sandbox test: supervisor line");
-	log_child();
 	if (sandbox_enter() == -1)
 		return 2;
 	log_info("okd sandbox test: child line %d", (int)getpid());
@@ -549,7 +548,6 @@ real_session(int stop)
 			_exit(9);
 		tzset();
 		log_init(LOG_TARGET_STDERR, LOG_DEBUG, 1);
-		log_child();
 		if (sandbox_enter() == -1)
 			_exit(8);
 		_exit(session_main(sv[1], "127.0.0.1:1", NULL, &cf));

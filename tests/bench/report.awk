@@ -1,0 +1,201 @@
+# report.awk: turns bench.sh's results (round server workload key=value...)
+# into markdown: medians over rounds, ratios to forkmin, targets.
+# Variables: servers (row order), summary (1: targets and summary only).
+
+function median(key,    n, i, j, t, a) {
+	n = cnt[key]
+	if (n == 0)
+		return ""
+	for (i = 1; i <= n; i++)
+		a[i] = val[key, i] + 0
+	for (i = 2; i <= n; i++)	# insertion sort: at most a few rounds
+		for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
+			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+		}
+	if (n % 2)
+		return a[(n + 1) / 2]
+	return (a[n / 2] + a[n / 2 + 1]) / 2
+}
+
+function add(key, v) {
+	val[key, ++cnt[key]] = v
+}
+
+function fmt(v) {
+	if (v == "")
+		return "—"
+	if (v < 0.005 && v > -0.005)
+		return "0"
+	if (v >= 100)
+		return sprintf("%.0f", v)
+	if (v >= 10)
+		return sprintf("%.1f", v)
+	return sprintf("%.2f", v)
+}
+
+function ratio(v, base) {
+	if (v == "" || base == "" || base == 0)
+		return ""
+	return v / base
+}
+
+function cell(s, key,    v, r) {
+	v = median(s SUBSEP key)
+	if (v == "")
+		return "—"
+	r = ratio(v, median("forkmin" SUBSEP key))
+	if (r == "")
+		return fmt(v)
+	return sprintf("%s (%.2fx)", fmt(v), r)
+}
+
+function target(desc, v, op, limit,    ok) {
+	if (v == "") {
+		printf("- %s: not measured\n", desc)
+		ntarget_unknown++
+		return
+	}
+	ok = (op == ">=") ? (v >= limit) : (v <= limit)
+	printf("- %s %s %s: %s — %s\n", desc, op, limit, fmt(v),
+	    ok ? "met" : "NOT met")
+	ntarget++
+	if (ok)
+		nmet++
+}
+
+function rel(a, b, key) {
+	return ratio(median(a SUBSEP key), median(b SUBSEP key))
+}
+
+{
+	round = $1; srv = $2; wl = $3
+	seen[srv] = 1
+	for (i = 4; i <= NF; i++) {
+		eq = index($i, "=")
+		if (eq == 0)
+			continue
+		k = substr($i, 1, eq - 1); v = substr($i, eq + 1)
+		f[k] = v
+		if (k ~ /^err_/ || k == "failed")
+			errs[srv, wl, k] += v
+	}
+	if (wl ~ /^h/) {
+		if (f["held"] > 0) {
+			du = f["tree_uss_kb"] - f["base_uss_kb"]
+			dp = f["tree_pss_kb"] - f["base_pss_kb"]
+			add(srv SUBSEP wl SUBSEP "uss", du / f["held"])
+			add(srv SUBSEP wl SUBSEP "pss", dp / f["held"])
+			add(srv SUBSEP wl SUBSEP "held", f["held"])
+			add(srv SUBSEP wl SUBSEP "procs", f["tree_procs"])
+		}
+	} else if ("conns_per_s" in f) {
+		add(srv SUBSEP wl SUBSEP "cps", f["conns_per_s"])
+		add(srv SUBSEP wl SUBSEP "tps", f["trips_per_s"])
+		add(srv SUBSEP wl SUBSEP "p50", f["p50_us"] / 1000)
+		add(srv SUBSEP wl SUBSEP "p99", f["p99_us"] / 1000)
+		add(srv SUBSEP wl SUBSEP "max", f["max_us"] / 1000)
+	}
+	delete f
+}
+
+END {
+	ns = split(servers, order, " ")
+	if (!summary) {
+		print "| server | short C=8 conn/s | short C=64 conn/s | " \
+		    "p99 C=64 ms | long C=8 round trips/s | " \
+		    "USS KB/conn (1k) | PSS KB/conn (1k) | " \
+		    "USS KB/conn (10k) | PSS KB/conn (10k) |"
+		print "|---|---|---|---|---|---|---|---|---|"
+		for (i = 1; i <= ns; i++) {
+			s = order[i]
+			if (!(s in seen))
+				continue
+			printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+			    s, cell(s, "s8" SUBSEP "cps"),
+			    cell(s, "s64" SUBSEP "cps"),
+			    cell(s, "s64" SUBSEP "p99"),
+			    cell(s, "l8" SUBSEP "tps"),
+			    cell(s, "h1000" SUBSEP "uss"),
+			    cell(s, "h1000" SUBSEP "pss"),
+			    cell(s, "h10000" SUBSEP "uss"),
+			    cell(s, "h10000" SUBSEP "pss"))
+		}
+		print ""
+		print "Latency (ms; a connection's first round trip includes " \
+		    "its connect) and errors summed over the rounds " \
+		    "(refused/reset/timeout/short/other):"
+		print ""
+		print "| server | workload | p50 | p99 | max | errors |"
+		print "|---|---|---|---|---|---|"
+		nw = split("s8 s64 l8 h1000 h10000", wls, " ")
+		for (i = 1; i <= ns; i++) {
+			s = order[i]
+			if (!(s in seen))
+				continue
+			for (j = 1; j <= nw; j++) {
+				w = wls[j]
+				if (cnt[s SUBSEP w SUBSEP "p50"] == 0 &&
+				    cnt[s SUBSEP w SUBSEP "held"] == 0 &&
+				    errs[s, w, "failed"] == 0)
+					continue
+				e = sprintf("%d/%d/%d/%d/%d",
+				    errs[s, w, "err_refused"],
+				    errs[s, w, "err_reset"],
+				    errs[s, w, "err_timeout"],
+				    errs[s, w, "err_short"],
+				    errs[s, w, "err_other"])
+				if (errs[s, w, "failed"] > 0)
+					e = e sprintf(", %d runs failed",
+					    errs[s, w, "failed"])
+				if (cnt[s SUBSEP w SUBSEP "held"] > 0)
+					e = e sprintf(", held %d in %d procs",
+					    median(s SUBSEP w SUBSEP "held"),
+					    median(s SUBSEP w SUBSEP "procs"))
+				printf("| %s | %s | %s | %s | %s | %s |\n", s, w,
+				    fmt(median(s SUBSEP w SUBSEP "p50")),
+				    fmt(median(s SUBSEP w SUBSEP "p99")),
+				    fmt(median(s SUBSEP w SUBSEP "max")), e)
+			}
+		}
+		exit
+	}
+
+	print "## Targets (reported, not enforced)"
+	print ""
+	target("okd/forkmin short conns C=8", rel("okd", "forkmin",
+	    "s8" SUBSEP "cps"), ">=", 0.95)
+	target("okd/forkmin short conns C=64", rel("okd", "forkmin",
+	    "s64" SUBSEP "cps"), ">=", 0.95)
+	target("okd/forkmin long sessions round trips/s", rel("okd",
+	    "forkmin", "l8" SUBSEP "tps"), ">=", 0.97)
+	target("okd/tcpserver short conns C=64", rel("okd", "tcpserver",
+	    "s64" SUBSEP "cps"), ">=", 2.5)
+	target("okd/xinetd short conns C=64", rel("okd", "xinetd",
+	    "s64" SUBSEP "cps"), ">=", 3)
+	target("okd/systemd-socket-activate short conns C=64", rel("okd",
+	    "ssa", "s64" SUBSEP "cps"), ">=", 3)
+	target("okd USS KB per idle connection (1k)",
+	    median("okd" SUBSEP "h1000" SUBSEP "uss"), "<=", 40)
+	if (cnt["okd" SUBSEP "h10000" SUBSEP "uss"] > 0)
+		target("okd USS KB per idle connection (10k)",
+		    median("okd" SUBSEP "h10000" SUBSEP "uss"), "<=", 40)
+	target("okd/forkmin p99 at C=64", rel("okd", "forkmin",
+	    "s64" SUBSEP "p99"), "<=", 1.2)
+	print ""
+	okd = median("okd" SUBSEP "s64" SUBSEP "cps")
+	fm = median("forkmin" SUBSEP "s64" SUBSEP "cps")
+	if (okd == "")
+		printf("Summary: okd not measured; forkmin %s conn/s at " \
+		    "C=64, %s round trips/s in long sessions; the fork " \
+		    "per connection is the limit on this machine.\n",
+		    fmt(fm), fmt(median("forkmin" SUBSEP "l8" SUBSEP "tps")))
+	else
+		printf("Summary: okd %s conn/s at C=64 (%.2fx forkmin), " \
+		    "%s round trips/s in long sessions (%.2fx), %s KB USS " \
+		    "per idle connection; %d of %d targets met.\n",
+		    fmt(okd), ratio(okd, fm),
+		    fmt(median("okd" SUBSEP "l8" SUBSEP "tps")),
+		    rel("okd", "forkmin", "l8" SUBSEP "tps"),
+		    fmt(median("okd" SUBSEP "h1000" SUBSEP "uss")),
+		    nmet, ntarget)
+}
