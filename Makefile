@@ -173,3 +173,6 @@ $(B)/tests/integ_memcheck.o: tests/integ/memcheck.c $(HDRS) | $(B)/tests
 
 # Fuzzing and static analysis (make fuzz, make lint) live with their own rules.
 -include tests/fuzz/fuzz.mk
+
+# The bounded chaos soak (make soak).
+-include tests/soak/soak.mk
