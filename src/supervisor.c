@@ -843,7 +843,7 @@ supervisor_run(struct supervisor *sv)
 {
 	struct pollfd	*pfd;
 	struct timespec	 now, ts;
-	sigset_t	 waitmask;
+	sigset_t	 waitmask, blocked;
 	size_t		 n, np, i;
 	int64_t		 ms;
 
@@ -868,6 +868,17 @@ supervisor_run(struct supervisor *sv)
 		ts.tv_sec = ms / 1000;
 		ts.tv_nsec = (ms % 1000) * 1000000;
 		if (ppoll(pfd, n + np, ms == -1 ? NULL : &ts, &waitmask) <= 0)
+			continue;
+		/*
+		 * ppoll that finds a descriptor ready returns without running
+		 * the handler of a signal that came meanwhile, and blocks it
+		 * again: under steady load SIGCHLD, SIGHUP and SIGTERM would
+		 * wait for a quiet moment that never comes.  Let them in.
+		 */
+		sigprocmask(SIG_SETMASK, &waitmask, &blocked);
+		sigprocmask(SIG_SETMASK, &blocked, NULL);
+		/* Signals first: a SIGTERM must not be followed by a batch. */
+		if (got_chld || got_hup || got_term || got_usr1)
 			continue;
 		/* Backwards: handling entry i may move the last one into it. */
 		for (i = np; i-- > 0;)
