@@ -42,7 +42,8 @@ OKD_LDFLAGS	+= -fsanitize=address,undefined
 endif
 
 # Build-time and test-time Debian packages; `make deps` installs what is missing.
-DEB_BUILD	= make gcc clang pkg-config libbsd-dev libsystemd-dev libseccomp-dev
+DEB_BUILD	= make gcc clang pkg-config libbsd-dev libsystemd-dev libseccomp-dev \
+		  valgrind
 DEB_TEST	= libcmocka-dev mandoc netcat-openbsd socat telnet python3 procps \
 		  haproxy systemd systemd-container debootstrap man-db
 

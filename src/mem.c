@@ -6,7 +6,27 @@
 
 #include <sys/mman.h>
 
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+
 #include "mem.h"
+
+/*
+ * valgrind does not model MADV_DONTFORK: a child would scan memory it does
+ * not have and crash.  Under valgrind the mapping stays inheritable.
+ */
+static int
+under_valgrind(void)
+{
+#ifdef RUNNING_ON_VALGRIND
+	return RUNNING_ON_VALGRIND;
+#else
+	return 0;
+#endif
+}
 
 /* len bytes of zeroes, touched only as used; NULL on failure. */
 void *
@@ -19,7 +39,7 @@ mem_private(size_t len)
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0); /* cppcheck-suppress invalidFunctionArg */
 	if (p == MAP_FAILED)
 		return NULL;
-	if (madvise(p, len, MADV_DONTFORK) == -1) {
+	if (!under_valgrind() && madvise(p, len, MADV_DONTFORK) == -1) {
 		(void)munmap(p, len);
 		return NULL;
 	}

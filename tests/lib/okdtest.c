@@ -161,7 +161,12 @@ okd_start(struct okd_proc *p, const char *text, const char *const *args)
 			return -1;
 		if (okd_wait_notify(p, "READY=1", 30000) == 0)
 			return 0;
-		if (p->pid != -1 || strstr(text, "%PORT%") == NULL ||
+		if (p->pid != -1) {
+			/* Alive but never ready: never leave it behind. */
+			okd_stop(p);
+			return -1;
+		}
+		if (strstr(text, "%PORT%") == NULL ||
 		    okd_log_count(p, "Address already in use") == 0)
 			return -1;
 		if (truncate(p->log, 0) == -1)
