@@ -62,6 +62,5 @@ __dead void	 fatalx(const char *, ...)
 int		 log_limit(struct log_limiter *, const struct timespec *,
 		    unsigned long *);
 size_t		 log_escape(char *, size_t, const void *, size_t);
-const char	*log_level_name(int);
 
 #endif

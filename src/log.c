@@ -26,13 +26,6 @@
 static enum log_target	log_to = LOG_TARGET_STDERR;
 static int		log_level = LOG_INFO;
 
-static const char *const level_names[] = {
-	[LOG_ERR] = "error",
-	[LOG_WARNING] = "warning",
-	[LOG_NOTICE] = "notice",
-	[LOG_INFO] = "info",
-	[LOG_DEBUG] = "debug",
-};
 
 /*
  * The journal is the target when systemd says our stderr is its stream:
@@ -356,10 +349,3 @@ log_escape(char *dst, size_t dstsz, const void *src, size_t len)
 	return r < 0 ? strlen(dst) : (size_t)r;
 }
 
-const char *
-log_level_name(int level)
-{
-	if (level < LOG_ERR || level > LOG_DEBUG)
-		return "?";
-	return level_names[level];
-}

@@ -61,7 +61,7 @@ static void
 on_term(int sig)
 {
 	(void)sig;
-	ss.stop = 1;
+	session_stop();
 }
 
 static void
