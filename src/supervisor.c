@@ -594,46 +594,36 @@ reload(struct supervisor *sv)
 	struct privdrop	 pd;
 	struct srctable	 sources;
 	size_t		 cap;
+	int		 resize;
 
 	notify_reloading();
 	log_info("reloading %s", sv->confpath);
+	memset(&sources, 0, sizeof(sources));
 	if ((next = malloc(sizeof(*next))) == NULL) {
 		log_warn("reload");
 		notify_ready();
 		return;
 	}
+	/* Each step below logs its own cause; the *_sys ones add errno. */
 	if (config_load(next, sv->confpath, sv->overrides,
-	    sv->noverrides) == -1) {
-		log_warnx("reload failed: keeping the running configuration");
-		goto done;
-	}
+	    sv->noverrides) == -1)
+		goto fail;
 	if (sv->debug)
 		supervisor_debug(next);
 	if (supervisor_privileges(&pd, next) == -1 ||
-	    prepare_sandbox(sv, next) == -1) {
-		log_warnx("reload failed: keeping the running configuration");
-		goto done;
-	}
+	    prepare_sandbox(sv, next) == -1)
+		goto fail;
 	cap = (size_t)next->max_children;
 	if ((cap > sv->kids.cap && children_resize(&sv->kids, cap) == -1) ||
-	    grow_pollfds(sv, cap) == -1) {
-		log_warn("reload failed: keeping the running configuration");
-		goto done;
-	}
-	if (next->max_sources != sv->cf->max_sources &&
-	    (srctable_init(&sources, (size_t)next->max_sources) == -1 ||
-	    srctable_copy(&sources, &sv->sources) == -1)) {
-		log_warn("reload failed: keeping the running configuration");
-		srctable_free(&sources);
-		goto done;
-	}
-	if (listeners_update(sv->ls, next) == -1) {
-		log_warnx("reload failed: keeping the running configuration");
-		if (next->max_sources != sv->cf->max_sources)
-			srctable_free(&sources);
-		goto done;
-	}
-	if (next->max_sources != sv->cf->max_sources) {
+	    grow_pollfds(sv, cap) == -1)
+		goto fail_sys;
+	resize = next->max_sources != sv->cf->max_sources;
+	if (resize && (srctable_init(&sources, (size_t)next->max_sources) ==
+	    -1 || srctable_copy(&sources, &sv->sources) == -1))
+		goto fail_sys;
+	if (listeners_update(sv->ls, next) == -1)
+		goto fail;
+	if (resize) {
 		srctable_free(&sv->sources);
 		sv->sources = sources;
 	}
@@ -645,6 +635,14 @@ reload(struct supervisor *sv)
 	sv->count.reloads++;
 	log_info("reloaded: %zu listeners, max-children %d", sv->ls->n,
 	    sv->cf->max_children);
+	goto done;
+fail_sys:
+	log_warn("reload failed: keeping the running configuration");
+	goto cleanup;
+fail:
+	log_warnx("reload failed: keeping the running configuration");
+cleanup:
+	srctable_free(&sources);
 done:
 	free(next);
 	notify_ready();
