@@ -3,6 +3,7 @@
 #define CHILDREN_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -12,6 +13,7 @@ struct child {
 	pid_t		pid;
 	struct timespec	start;
 	struct srckey	key;		/* its source group, as counted */
+	uint32_t	outcome;	/* its slot in struct outcomes */
 };
 
 struct children {

@@ -20,6 +20,8 @@
 #define CONFIG_PATH_MAX		256
 #define CONFIG_NAME_MAX		64
 #define CONFIG_MAX_PROXY_FROM	64
+/* The largest max-children: live children never outnumber it. */
+#define CONFIG_MAX_CHILDREN	1000000
 
 /* At max-children: accept and close, or leave the excess in the backlog. */
 enum overload_mode {

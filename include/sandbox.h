@@ -4,9 +4,19 @@
 
 #include <sys/resource.h>
 
-int	sandbox_prepare(void);
-int	sandbox_enter(void);
-int	sandbox_limits(rlim_t);
-int	sandbox_violation(int);
+#include "okd.h"
+
+/* How a child is boxed in: see sandbox_enter(). */
+enum sandbox_mode {
+	SANDBOX_STRICT,
+	SANDBOX_FILTER
+};
+
+int		sandbox_prepare(void);
+int		sandbox_strict_possible(void);
+int		sandbox_enter(enum sandbox_mode);
+__dead void	sandbox_exit(int);
+int		sandbox_limits(rlim_t);
+int		sandbox_violation(int);
 
 #endif

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "config.h"
 
@@ -25,9 +26,10 @@ struct session_stats {
 	int			error;		/* errno behind SESSION_ERROR */
 };
 
+void		 session_prepare(int, const char *, const struct config *);
 void		 session_run(int, const struct config *, struct session_stats *);
-int		 session_main(int, const char *, const char *,
-		    const struct config *);
+void		 session_log_close(const char *, const char *, pid_t, int64_t,
+		    const struct session_stats *);
 void		 session_stop(void);
 const char	*session_end_name(enum session_end);
 

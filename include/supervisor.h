@@ -10,6 +10,7 @@
 #include "config.h"
 #include "listener.h"
 #include "log.h"
+#include "outcome.h"
 #include "okd.h"
 #include "pending.h"
 #include "privdrop.h"
@@ -18,17 +19,28 @@
 /* How long the listeners rest after EMFILE, ENFILE, ENOBUFS or ENOMEM. */
 #define ACCEPT_BACKOFF_MS	100
 
+/*
+ * What every connection changes, in memory no child inherits (mem.h): a
+ * page of it written after a fork would otherwise be copied for nothing.
+ */
+struct supervisor_live {
+	struct children		 kids;
+	struct srctable		 sources;	/* per-source groups */
+	struct outcomes		 outcomes;	/* children's figures */
+	struct counters		 count;
+	int			 changed;	/* figures may have moved */
+};
+
 struct supervisor {
 	struct config		*cf;
 	struct listeners	*ls;
-	struct children		 kids;
-	struct srctable		 sources;	/* per-source groups */
+	struct supervisor_live	*live;
 	struct privdrop		 pd;		/* user, group, chroot; root only */
 	struct pendings		 pend;		/* PROXY headers being read */
 	int			 sandbox_ready;	/* the seccomp filter is built */
+	int			 strict;	/* children can use strict mode */
 	struct pollfd		*pfd;		/* listeners, then pending */
 	size_t			 pfdcap;
-	struct counters		 count;
 	const char		*confpath;
 	char *const		*overrides;
 	size_t			 noverrides;
@@ -43,7 +55,6 @@ struct supervisor {
 	struct timespec		 watchdog_at;	/* last WATCHDOG=1 sent */
 	int64_t			 watchdog_ms;
 	char			 status[128];	/* last title and STATUS= */
-	int			 changed;	/* figures may have moved */
 	struct log_limiter	 rl_refuse[REFUSE_NREASONS];
 	struct log_limiter	 rl_accept;
 	struct log_limiter	 rl_fork;
@@ -62,5 +73,6 @@ void	supervisor_accept(struct supervisor *, const struct listener *);
 void	supervisor_reap(struct supervisor *);
 int	supervisor_privileges(struct privdrop *, const struct config *);
 void	supervisor_debug(struct config *);
+const char *supervisor_sandbox_name(const struct supervisor *);
 
 #endif

@@ -495,7 +495,8 @@ apply(struct parser *p, const struct keyword *k, struct word *w, size_t nw)
 	case KW_BACKLOG:
 		return set_number(p, k->name, v, 1, 65535, &cf->backlog);
 	case KW_MAX_CHILDREN:
-		return set_number(p, k->name, v, 1, 1000000, &cf->max_children);
+		return set_number(p, k->name, v, 1, CONFIG_MAX_CHILDREN,
+		    &cf->max_children);
 	case KW_IDLE_TIMEOUT:
 		return set_duration(p, k->name, v, 1, 24 * 3600 * 1000,
 		    &cf->idle_timeout_ms);

@@ -170,7 +170,9 @@ log_emit(int level, const char *msg, const struct log_field *f, size_t n)
 		emit_stderr(msg);
 		break;
 	}
-	errno = saved;
+	/* Only if changed: errno's page, written after a fork, is copied. */
+	if (errno != saved)
+		errno = saved;
 }
 
 static void

@@ -52,6 +52,8 @@ serve_inetd(void)
 {
 	struct sockaddr_storage	 ss;
 	struct privdrop		 pd;
+	struct session_stats	 st;
+	struct timespec		 start, end;
 	socklen_t		 len = sizeof(ss);
 	const char		*err;
 	char			 peer[PEER_STRLEN];
@@ -79,12 +81,22 @@ serve_inetd(void)
 		log_errx("-i: dropping privileges: %s", err);
 		exit(OKD_EXIT_OSERR);
 	}
-	if (sandbox_limits(0) == -1 || (conf.sandbox && sandbox_enter() == -1)) {
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	peer_label((struct sockaddr *)&ss, &conf, peer, sizeof(peer));
+	setproctitle("session %s", peer);
+	session_prepare(fd, peer, &conf);
+	/* The filter, not strict mode: this process logs its close line. */
+	if (sandbox_limits(0) == -1 ||
+	    (conf.sandbox && sandbox_enter(SANDBOX_FILTER) == -1)) {
 		log_warn("-i: sandbox");
 		exit(OKD_EXIT_OSERR);
 	}
-	exit(session_main(fd, peer_label((struct sockaddr *)&ss, &conf, peer,
-	    sizeof(peer)), NULL, &conf));
+	session_run(fd, &conf, &st);
+	close(fd);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	session_log_close(peer, NULL, getpid(), (end.tv_sec - start.tv_sec) *
+	    1000000 + (end.tv_nsec - start.tv_nsec) / 1000, &st);
+	exit(st.end == SESSION_ERROR ? OKD_EXIT_FAILURE : OKD_EXIT_OK);
 }
 
 static int
@@ -260,10 +272,10 @@ main(int argc, char *argv[], char *envp[])
 	if (geteuid() == 0)
 		log_info("children run as %s:%s, chroot %s, sandbox %s",
 		    conf.user, conf.group, sv.pd.dochroot ? sv.pd.root : "none",
-		    conf.sandbox ? "on" : "off");
+		    supervisor_sandbox_name(&sv));
 	else
 		log_info("not root: children keep uid %ld, no chroot; sandbox %s",
-		    (long)geteuid(), conf.sandbox ? "on" : "off");
+		    (long)geteuid(), supervisor_sandbox_name(&sv));
 	r = supervisor_run(&sv);
 	if (pfh != NULL)
 		pidfile_remove(pfh);

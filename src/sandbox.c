@@ -1,11 +1,13 @@
 /*
- * The child's seccomp sandbox: the supervisor compiles the filter once with
- * libseccomp; each child only attaches the ready BPF program.
+ * The child's seccomp sandbox: strict mode where the kernel allows it, else
+ * a filter the supervisor compiles once with libseccomp and each child
+ * attaches.
  */
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <linux/filter.h>
@@ -36,7 +38,7 @@ static const char *const allowed[] = {
 	"getpid",			/* log lines carry the pid */
 	"rt_sigreturn",			/* return from a signal handler */
 	"rt_sigprocmask",		/* blocking signals around the loop */
-	"rt_sigaction",			/* session_main() sets its SIGTERM */
+	"rt_sigaction",			/* signal(3) in a library's error path */
 	"restart_syscall",		/* resume a call a signal interrupted */
 	"brk", "munmap",		/* malloc(3) and free(3) */
 	"getrandom",			/* malloc(3)'s first call */
@@ -169,19 +171,46 @@ out:
 }
 
 /*
- * Attaches the prepared filter to the calling process for good; the last
- * step of a child before it serves.  Returns 0, or -1 with errno set.
+ * Whether a child can enter strict mode: not when this process already
+ * runs under a filter (systemd's SystemCallFilter=), as the kernel
+ * refuses to switch modes.
  */
 int
-sandbox_enter(void)
+sandbox_strict_possible(void)
 {
-	if (prog.filter == NULL) {
+	return prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 0;
+}
+
+/*
+ * Closes the box on the calling process for good; the last step of a child
+ * before it serves.  Strict mode leaves read(2), write(2), exit(2) and
+ * rt_sigreturn(2): no program to compile or attach, the cheapest and the
+ * tightest box.  The filter also lets a session log (debug lines, okd -i's
+ * close line).  Returns 0, or -1 with errno set.
+ */
+int
+sandbox_enter(enum sandbox_mode mode)
+{
+	if (mode == SANDBOX_FILTER && prog.filter == NULL) {
 		errno = EINVAL;
 		return -1;
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		return -1;
+	if (mode == SANDBOX_STRICT)
+		return prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT, 0, 0, 0);
 	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/*
+ * Ends a sandboxed child.  _exit(3) is exit_group(2), which strict mode
+ * kills; exit(2) ends a single-threaded process all the same.
+ */
+__dead void
+sandbox_exit(int status)
+{
+	for (;;)
+		(void)syscall(SYS_exit, status);
 }
 
 /*

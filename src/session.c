@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include <bsd/string.h>
-#include <bsd/unistd.h>
 
 #include "log.h"
 #include "reply.h"
@@ -28,12 +27,16 @@
  * serving short reads dirties a single page of it.
  */
 static struct {
-	volatile sig_atomic_t	stop;
+	volatile sig_atomic_t	stop;		/* SIGTERM: shutdown */
+	volatile sig_atomic_t	expired;	/* SIGALRM: max-session */
 	char			peer[ADDR_STRLEN + 8];
-	char			proxy[ADDR_STRLEN];
 	unsigned char		out[OUT_BATCH];
 	unsigned char		in[RECV_BUFFER_MAX];
 } ss;
+
+/* After max-session, the alarm repeats this often: a signal that came
+ * just before a read began cannot leave that read blocked for long. */
+#define EXPIRED_EVERY_MS	100
 
 static const char *const end_names[] = {
 	[SESSION_EOF] = "eof",
@@ -44,9 +47,12 @@ static const char *const end_names[] = {
 	[SESSION_MAX_SESSION] = "max-session",
 };
 
+/* The name of an end; "error" for a value no session sets. */
 const char *
 session_end_name(enum session_end e)
 {
+	if ((unsigned int)e >= sizeof(end_names) / sizeof(end_names[0]))
+		return "error";
 	return end_names[e];
 }
 
@@ -58,10 +64,12 @@ session_stop(void)
 }
 
 static void
-on_term(int sig)
+on_signal(int sig)
 {
-	(void)sig;
-	session_stop();
+	if (sig == SIGALRM)
+		ss.expired = 1;
+	else
+		session_stop();
 }
 
 static void
@@ -75,7 +83,65 @@ set_timeout(int fd, int opt, int64_t ms)
 		log_warn("setsockopt");
 }
 
-/* Why a failed recv or send ended the session. */
+/* Arms max-session: SIGALRM at the deadline, then every EXPIRED_EVERY_MS. */
+static void
+arm_deadline(int64_t ms)
+{
+	struct itimerval	it;
+
+	it.it_value.tv_sec = ms / 1000;
+	it.it_value.tv_usec = (ms % 1000) * 1000;
+	it.it_interval.tv_sec = 0;
+	it.it_interval.tv_usec = EXPIRED_EVERY_MS * 1000;
+	if (setitimer(ITIMER_REAL, &it, NULL) == -1)
+		log_warn("setitimer");
+}
+
+/*
+ * Everything a session needs from the kernel besides read(2) and write(2),
+ * done before the sandbox closes in: the socket's timeouts,
+ * SIGTERM and max-session's SIGALRM as stop requests, and SIGPIPE off.
+ * Signals blocked by the caller are let in last.
+ */
+void
+session_prepare(int fd, const char *peer, const struct config *cf)
+{
+	struct sigaction	sa;
+	sigset_t		none;
+
+	strlcpy(ss.peer, peer != NULL ? peer : "-", sizeof(ss.peer));
+	set_timeout(fd, SO_RCVTIMEO, cf->idle_timeout_ms);
+	set_timeout(fd, SO_SNDTIMEO, cf->send_timeout_ms);
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	/* Replies go out with write(2): a gone peer must give EPIPE. */
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	/* No SA_RESTART: a blocked read or write must return EINTR. */
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	if (cf->max_session_ms > 0) {
+		sigaction(SIGALRM, &sa, NULL);
+		arm_deadline(cf->max_session_ms);
+	}
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* Whether a stop request or the deadline ends the session; sets st->end. */
+static int
+stopped(struct session_stats *st)
+{
+	if (ss.stop)
+		st->end = SESSION_SHUTDOWN;
+	else if (ss.expired)
+		st->end = SESSION_MAX_SESSION;
+	else
+		return 0;
+	return 1;
+}
+
+/* Why a failed read or write ended the session. */
 static enum session_end
 end_of(int err, struct session_stats *st)
 {
@@ -91,19 +157,23 @@ end_of(int err, struct session_stats *st)
 	}
 }
 
-/* Sends all of buf; on failure returns -1 with st->end set. */
+/*
+ * Sends all of buf; on failure returns -1 with st->end set.  write(2), not
+ * send(2): it is all that seccomp's strict mode leaves.
+ */
 static int
 send_all(int fd, const unsigned char *buf, size_t n, struct session_stats *st)
 {
 	ssize_t	w;
 
 	while (n > 0) {
-		w = send(fd, buf, n, MSG_NOSIGNAL);
+		w = write(fd, buf, n);
 		if (w == -1) {
-			if (errno == EINTR && !ss.stop)
+			if (errno == EINTR && stopped(st))
+				return -1;
+			if (errno == EINTR)
 				continue;
-			st->end = errno == EINTR ? SESSION_SHUTDOWN :
-			    end_of(errno, st);
+			st->end = end_of(errno, st);
 			return -1;
 		}
 		st->out += (uint64_t)w;
@@ -143,69 +213,28 @@ log_data(const unsigned char *buf, size_t n)
 	    n > LOG_PEER_BYTES ? "..." : "");
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
- * With max-session, the receive timeout shrinks as the deadline nears, so
- * a chatty client is cut off in time; returns 0 once it has passed.
+ * The protocol loop on a connected, blocking socket, after session_prepare;
+ * fills st.  It reads and writes and nothing else, so it runs unchanged in
+ * seccomp's strict mode.
  */
-static int
-within_session(int fd, const struct config *cf, int64_t deadline,
-    int64_t *rcvtimeo)
-{
-	int64_t	left;
-
-	if (cf->max_session_ms == 0)
-		return 1;
-	if ((left = deadline - now_ms()) <= 0)
-		return 0;
-	if (left < cf->idle_timeout_ms && left != *rcvtimeo) {
-		set_timeout(fd, SO_RCVTIMEO, left);
-		*rcvtimeo = left;
-	}
-	return 1;
-}
-
-/* The protocol loop on a connected, blocking socket; fills st. */
 void
 session_run(int fd, const struct config *cf, struct session_stats *st)
 {
 	struct framer	fr;
 	ssize_t		n;
 	size_t		owed;
-	int64_t		deadline = 0, rcvtimeo = cf->idle_timeout_ms;
 
 	memset(st, 0, sizeof(*st));
-	set_timeout(fd, SO_RCVTIMEO, cf->idle_timeout_ms);
-	set_timeout(fd, SO_SNDTIMEO, cf->send_timeout_ms);
 	framer_init(&fr, cf->ack, (size_t)cf->recv_buffer);
-	if (cf->max_session_ms > 0)
-		deadline = now_ms() + cf->max_session_ms;
 	for (;;) {
-		if (ss.stop) {
-			st->end = SESSION_SHUTDOWN;
+		if (stopped(st))
 			return;
-		}
-		if (!within_session(fd, cf, deadline, &rcvtimeo)) {
-			st->end = SESSION_MAX_SESSION;
-			return;
-		}
-		n = recv(fd, ss.in, (size_t)cf->recv_buffer, 0);
+		n = read(fd, ss.in, (size_t)cf->recv_buffer);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
 			st->end = end_of(errno, st);
-			/* The timeout that fired was the session's deadline. */
-			if (st->end == SESSION_TIMEOUT && rcvtimeo !=
-			    cf->idle_timeout_ms && now_ms() >= deadline)
-				st->end = SESSION_MAX_SESSION;
 			return;
 		}
 		if (n == 0) {
@@ -222,67 +251,37 @@ session_run(int fd, const struct config *cf, struct session_stats *st)
 	}
 }
 
-static void
-log_close(const struct timespec *start, const struct session_stats *st)
+/*
+ * The close line of a session: peer as log-peer names it, the proxy that
+ * passed it on (NULL: none), the pid that served it and for how long.
+ */
+void
+session_log_close(const char *peer, const char *proxy, pid_t pid,
+    int64_t us, const struct session_stats *st)
 {
-	struct timespec	 end;
-	char		 pid[16], dur[32], in[24], out[24], reads[24];
-	int64_t		 us;
+	char		 spid[16], dur[32], in[24], out[24], reads[24];
 	struct log_field f[] = {
-		{ "peer", ss.peer }, { "pid", pid }, { "duration", dur },
+		{ "peer", peer }, { "pid", spid }, { "duration", dur },
 		{ "in", in }, { "out", out }, { "reads", reads },
 		{ "reason", session_end_name(st->end) },
-		{ "proxy", ss.proxy },
+		{ "proxy", proxy },
 	};
 
-	if (!log_enabled(LOG_INFO))
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	us = (end.tv_sec - start->tv_sec) * 1000000 +
-	    (end.tv_nsec - start->tv_nsec) / 1000;
-	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
-	snprintf(dur, sizeof(dur), "%lld.%03llds", (long long)(us / 1000000),
-	    (long long)(us % 1000000 / 1000));
-	snprintf(in, sizeof(in), "%llu", (unsigned long long)st->in);
-	snprintf(out, sizeof(out), "%llu", (unsigned long long)st->out);
-	snprintf(reads, sizeof(reads), "%llu", (unsigned long long)st->reads);
-	/* The proxy field only when a proxy passed the connection on. */
-	log_event(LOG_INFO, "close", f, sizeof(f) / sizeof(f[0]) -
-	    (ss.proxy[0] == '\0'));
+	if (log_enabled(LOG_INFO)) {
+		snprintf(spid, sizeof(spid), "%ld", (long)pid);
+		snprintf(dur, sizeof(dur), "%lld.%03llds",
+		    (long long)(us / 1000000),
+		    (long long)(us % 1000000 / 1000));
+		snprintf(in, sizeof(in), "%llu", (unsigned long long)st->in);
+		snprintf(out, sizeof(out), "%llu",
+		    (unsigned long long)st->out);
+		snprintf(reads, sizeof(reads), "%llu",
+		    (unsigned long long)st->reads);
+		/* The proxy field only when a proxy passed it on. */
+		log_event(LOG_INFO, "close", f, sizeof(f) / sizeof(f[0]) -
+		    (proxy == NULL));
+	}
 	if (st->end == SESSION_ERROR)
-		log_warnx("session peer=%s error: %s", ss.peer,
+		log_warnx("session peer=%s error: %s", peer,
 		    strerror(st->error));
-}
-
-/*
- * A whole session in a fresh child or in inetd mode: title, SIGTERM as a
- * stop request, the loop, the close line.  peer is the name log-peer
- * chose; proxy, if not NULL, the proxy that passed it on.  Returns the
- * exit status.
- */
-int
-session_main(int fd, const char *peer, const char *proxy,
-    const struct config *cf)
-{
-	struct sigaction	sa;
-	struct session_stats	st;
-	struct timespec		start;
-	sigset_t		none;
-
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	strlcpy(ss.peer, peer != NULL ? peer : "-", sizeof(ss.peer));
-	strlcpy(ss.proxy, proxy != NULL ? proxy : "",
-	    sizeof(ss.proxy));
-	setproctitle("session %s", ss.peer);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
-	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: the blocked recv must return EINTR. */
-	sigaction(SIGTERM, &sa, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	session_run(fd, cf, &st);
-	close(fd);
-	log_close(&start, &st);
-	return st.end == SESSION_ERROR ? 1 : 0;
 }

@@ -21,6 +21,7 @@
 #include "acl.h"
 #include "mem.h"
 #include "notify.h"
+#include "outcome.h"
 #include "peer.h"
 #include "sandbox.h"
 #include "session.h"
@@ -119,7 +120,7 @@ refused_total(const struct supervisor *sv)
 	size_t		i;
 
 	for (i = 0; i < REFUSE_NREASONS; i++)
-		n += sv->count.refused[i];
+		n += sv->live->count.refused[i];
 	return n;
 }
 
@@ -142,6 +143,7 @@ prepare_sandbox(struct supervisor *sv, const struct config *cf)
 		return -1;
 	}
 	sv->sandbox_ready = 1;
+	sv->strict = sandbox_strict_possible();
 	return 0;
 }
 
@@ -177,19 +179,27 @@ supervisor_init(struct supervisor *sv, struct config *cf,
 	sv->foreground = foreground;
 	sv->pidfile_fd = -1;
 	sv->watchdog_ms = notify_watchdog_ms();
+	if ((sv->live = mem_private(sizeof(*sv->live))) == NULL) {
+		log_warn("supervisor state");
+		return -1;
+	}
 	if (supervisor_privileges(&sv->pd, cf) == -1)
 		return -1;
 	if (prepare_sandbox(sv, cf) == -1)
 		return -1;
-	if (srctable_init(&sv->sources, (size_t)cf->max_sources) == -1) {
+	if (srctable_init(&sv->live->sources, (size_t)cf->max_sources) == -1) {
 		log_warn("source table");
+		return -1;
+	}
+	if (outcomes_init(&sv->live->outcomes, CONFIG_MAX_CHILDREN) == -1) {
+		log_warn("session outcomes");
 		return -1;
 	}
 	if (grow_pollfds(sv, (size_t)cf->max_children) == -1) {
 		log_warn("poll set");
 		return -1;
 	}
-	return children_init(&sv->kids, (size_t)cf->max_children);
+	return children_init(&sv->live->kids, (size_t)cf->max_children);
 }
 
 static int64_t
@@ -249,11 +259,34 @@ supervisor_privileges(struct privdrop *pd, const struct config *cf)
 }
 
 /*
- * In the child: drop the supervisor's state and privileges, enter the
- * sandbox, and only then read a byte; never returns.
+ * The box a child enters: strict mode unless this process already has a
+ * filter, or the child logs every read (debug), which strict mode forbids.
+ */
+static enum sandbox_mode
+child_sandbox(const struct supervisor *sv)
+{
+	return sv->strict && !log_enabled(LOG_DEBUG) ? SANDBOX_STRICT :
+	    SANDBOX_FILTER;
+}
+
+/* For the startup line: how children are boxed in. */
+const char *
+supervisor_sandbox_name(const struct supervisor *sv)
+{
+	if (!sv->cf->sandbox)
+		return "off";
+	return child_sandbox(sv) == SANDBOX_STRICT ? "seccomp strict mode" :
+	    "seccomp filter";
+}
+
+/*
+ * In the child: drop the supervisor's state and privileges, get the
+ * session ready, enter the sandbox, and only then read a byte.  The
+ * figures go to o for the supervisor's close line; never returns.
  */
 static __dead void
-child_start(struct supervisor *sv, int fd, const char *peer, const char *via)
+child_start(struct supervisor *sv, int fd, const char *peer,
+    struct outcome *o)
 {
 	const char	*err;
 	size_t		 i;
@@ -274,13 +307,17 @@ child_start(struct supervisor *sv, int fd, const char *peer, const char *via)
 		log_errx("session peer=%s: dropping privileges: %s", peer, err);
 		_exit(OKD_EXIT_FAILURE);
 	}
+	session_prepare(fd, peer, sv->cf);
 	/* With the sandbox off the limits are best effort (valgrind refuses). */
 	if ((sandbox_limits(0) == -1 && sv->cf->sandbox) ||
-	    (sv->cf->sandbox && sandbox_enter() == -1)) {
+	    (sv->cf->sandbox && sandbox_enter(child_sandbox(sv)) == -1)) {
 		log_warn("session peer=%s: sandbox", peer);
 		_exit(OKD_EXIT_FAILURE);
 	}
-	_exit(session_main(fd, peer, via, sv->cf));
+	session_run(fd, sv->cf, &o->st);
+	o->done = 1;
+	sandbox_exit(o->st.end == SESSION_ERROR ? OKD_EXIT_FAILURE :
+	    OKD_EXIT_OK);
 }
 
 /*
@@ -297,7 +334,7 @@ refuse(struct supervisor *sv, int fd, const struct sockaddr *peer,
 	unsigned long	held;
 	char		addr[PEER_STRLEN], proxy[ADDR_STRLEN + 8] = "";
 
-	sv->count.refused[why]++;
+	sv->live->count.refused[why]++;
 	/* Best effort: never wait on a client we are turning away. */
 	if (sv->cf->refuse_len > 0)
 		(void)send(fd, sv->cf->refuse_msg, sv->cf->refuse_len,
@@ -314,7 +351,7 @@ refuse(struct supervisor *sv, int fd, const struct sockaddr *peer,
 	    peer_label(peer, sv->cf, addr, sizeof(addr)), proxy,
 	    refuse_reason_name(why), detail != NULL ? " error=\"" : "",
 	    detail != NULL ? detail : "", detail != NULL ? "\"" : "",
-	    sv->kids.count, held);
+	    sv->live->kids.count, held);
 }
 
 static void
@@ -328,7 +365,7 @@ log_accept(const struct supervisor *sv, const char *peer, const char *via,
 	};
 
 	snprintf(spid, sizeof(spid), "%ld", (long)pid);
-	snprintf(active, sizeof(active), "%zu", sv->kids.count);
+	snprintf(active, sizeof(active), "%zu", sv->live->kids.count);
 	log_event(LOG_INFO, "accept", f, sizeof(f) / sizeof(f[0]) -
 	    (via == NULL));
 }
@@ -337,16 +374,30 @@ static void
 spawn(struct supervisor *sv, int fd, const struct sockaddr *sa,
     const struct sockaddr *via, struct srcent *src, const struct srckey *key)
 {
-	struct child	kid;
-	unsigned long	held;
-	char		peer[PEER_STRLEN], proxy[ADDR_STRLEN];
-	pid_t		pid;
+	struct child	 kid;
+	struct outcome	*o;
+	unsigned long	 held;
+	char		 peer[PEER_STRLEN], proxy[ADDR_STRLEN];
+	pid_t		 pid;
 
+	/* Cannot fail: live children never outnumber the largest max-children. */
+	if ((o = outcomes_take(&sv->live->outcomes, sa, via, &kid.outcome)) == NULL) {
+		refuse(sv, fd, sa, via, REFUSE_MAX_CHILDREN, NULL);
+		return;
+	}
 	peer_label(sa, sv->cf, peer, sizeof(peer));
-	if (via != NULL)
-		format_address(via, proxy, sizeof(proxy));
-	if ((pid = fork()) == -1) {
-		sv->count.fork_failures++;
+	/*
+	 * The child's title is set here and inherited: formatting it in the
+	 * child would cost the child about seven page faults of libc's
+	 * printf code, this costs the supervisor one (README, Performance).
+	 */
+	setproctitle("session %s", peer);
+	pid = fork();
+	if (pid != 0)
+		setproctitle("%s", sv->status);
+	if (pid == -1) {
+		sv->live->count.fork_failures++;
+		outcomes_give(&sv->live->outcomes, kid.outcome);
 		close(fd);
 		clock_gettime(CLOCK_MONOTONIC, &kid.start);
 		if (log_limit(&sv->rl_fork, &kid.start, &held))
@@ -354,17 +405,20 @@ spawn(struct supervisor *sv, int fd, const struct sockaddr *sa,
 		return;
 	}
 	if (pid == 0)
-		child_start(sv, fd, peer, via != NULL ? proxy : NULL);
+		child_start(sv, fd, peer, o);
 	close(fd);
 	kid.pid = pid;
 	kid.key = *key;
 	clock_gettime(CLOCK_MONOTONIC, &kid.start);
 	/* Cannot fail: the table holds max-children and we checked. */
-	children_add(&sv->kids, &kid);
-	srctable_hold(&sv->sources, src);
-	sv->count.served++;
-	if (log_enabled(LOG_INFO))
-		log_accept(sv, peer, via != NULL ? proxy : NULL, pid);
+	children_add(&sv->live->kids, &kid);
+	srctable_hold(&sv->live->sources, src);
+	sv->live->count.served++;
+	if (!log_enabled(LOG_INFO))
+		return;
+	if (via != NULL)
+		format_address(via, proxy, sizeof(proxy));
+	log_accept(sv, peer, via != NULL ? proxy : NULL, pid);
 }
 
 /* accept4 failed: carry on, or rest the listeners when out of resources. */
@@ -383,7 +437,7 @@ accept_failed(struct supervisor *sv, int err)
 		return -1;
 	default:
 		/* EMFILE, ENFILE, ENOBUFS, ENOMEM and the unexpected. */
-		sv->count.accept_errors++;
+		sv->live->count.accept_errors++;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		add_ms(&sv->backoff_until, &now, ACCEPT_BACKOFF_MS);
 		errno = err;
@@ -411,14 +465,14 @@ admit(struct supervisor *sv, int fd, const struct sockaddr *sa,
 		refuse(sv, fd, sa, via, REFUSE_ACCESS, NULL);
 		return;
 	}
-	if (sv->kids.count >= (size_t)cf->max_children) {
+	if (sv->live->kids.count >= (size_t)cf->max_children) {
 		refuse(sv, fd, sa, via, REFUSE_MAX_CHILDREN, NULL);
 		return;
 	}
 	cidr_group(sa, cf->prefix4, cf->prefix6, &key);
 	now = mono_ms();
 	/* NULL only if every entry had live children: max-sources >= max-children rules it out. */
-	src = srctable_get(&sv->sources, &key, &cf->rate, now);
+	src = srctable_get(&sv->live->sources, &key, &cf->rate, now);
 	if (src == NULL || src->live >= (uint32_t)cf->max_per_source) {
 		refuse(sv, fd, sa, via, REFUSE_PER_SOURCE, NULL);
 		return;
@@ -457,7 +511,7 @@ await_header(struct supervisor *sv, int fd, const struct sockaddr *sa,
 		refuse(sv, fd, sa, NULL, REFUSE_PROXY, "not in proxy-from");
 		return;
 	}
-	if (sv->kids.count + sv->pend.n >= (size_t)cf->max_children) {
+	if (sv->live->kids.count + sv->pend.n >= (size_t)cf->max_children) {
 		refuse(sv, fd, sa, NULL, REFUSE_MAX_CHILDREN, NULL);
 		return;
 	}
@@ -530,16 +584,72 @@ supervisor_accept(struct supervisor *sv, const struct listener *l)
 				return;
 			continue;
 		}
-		sv->count.accepted++;
+		sv->live->count.accepted++;
 		if (l->proxy)
 			await_header(sv, fd, (struct sockaddr *)&ss, len);
 		else
 			admit(sv, fd, (struct sockaddr *)&ss, NULL);
 		/* overload defer: leave the rest in the kernel's backlog. */
 		if (sv->cf->overload == OVERLOAD_DEFER &&
-		    sv->kids.count >= (size_t)sv->cf->max_children)
+		    sv->live->kids.count >= (size_t)sv->cf->max_children)
 			return;
 	}
+}
+
+/*
+ * The close line of a child that reported its session; the supervisor
+ * writes it, the child having neither clock nor log in its box.
+ */
+static void
+log_outcome(const struct supervisor *sv, const struct child *kid,
+    const struct timespec *now)
+{
+	const struct outcome_origin	*org = &sv->live->outcomes.origin[kid->outcome];
+	struct session_stats		 st = sv->live->outcomes.shared[kid->outcome].st;
+	char				 peer[PEER_STRLEN], proxy[ADDR_STRLEN];
+	int64_t				 us;
+
+	us = (now->tv_sec - kid->start.tv_sec) * 1000000 +
+	    (now->tv_nsec - kid->start.tv_nsec) / 1000;
+	peer_label(&org->peer.sa, sv->cf, peer, sizeof(peer));
+	if (org->via.sa.sa_family != AF_UNSPEC)
+		format_address(&org->via.sa, proxy, sizeof(proxy));
+	session_log_close(peer, org->via.sa.sa_family != AF_UNSPEC ? proxy :
+	    NULL, kid->pid, us, &st);
+}
+
+/* An exited child, counted; a line if it failed, at most one a second. */
+static void
+child_ended(struct supervisor *sv, const struct child *kid, int st,
+    const struct timespec *now)
+{
+	unsigned long	held;
+	long		pid = (long)kid->pid;
+
+	if (sv->live->outcomes.shared[kid->outcome].done)
+		log_outcome(sv, kid, now);
+	outcomes_give(&sv->live->outcomes, kid->outcome);
+	if (sandbox_violation(st))
+		sv->live->count.violations++;
+	if (WIFSIGNALED(st))
+		sv->live->count.signaled++;
+	else if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
+		sv->live->count.failed++;
+	else
+		return;
+	if (!log_limit(&sv->rl_child, now, &held))
+		return;
+	if (sandbox_violation(st))
+		log_warnx("child pid=%ld sandbox violation: a forbidden system "
+		    "call (its number is in the kernel's audit log, "
+		    "type=1326); %lu more not logged", pid, held);
+	else if (WIFSIGNALED(st))
+		log_warnx("child pid=%ld killed by signal %d (%s); %lu more "
+		    "not logged", pid, WTERMSIG(st), strsignal(WTERMSIG(st)),
+		    held);
+	else
+		log_warnx("child pid=%ld exited with status %d; %lu more not "
+		    "logged", pid, WEXITSTATUS(st), held);
 }
 
 /* Collects every exited child; none is left a zombie after a pass. */
@@ -548,38 +658,15 @@ supervisor_reap(struct supervisor *sv)
 {
 	struct child	kid;
 	struct timespec	now;
-	unsigned long	held;
 	pid_t		pid;
 	int		st;
 
+	clock_gettime(CLOCK_MONOTONIC, &now);
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-		if (children_remove(&sv->kids, pid, &kid) == -1)
+		if (children_remove(&sv->live->kids, pid, &kid) == -1)
 			continue;
-		srctable_release(&sv->sources, &kid.key);
-		if (sandbox_violation(st))
-			sv->count.violations++;
-		if (WIFSIGNALED(st))
-			sv->count.signaled++;
-		else if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
-			sv->count.failed++;
-		else
-			continue;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (!log_limit(&sv->rl_child, &now, &held))
-			continue;
-		if (sandbox_violation(st))
-			log_warnx("child pid=%ld sandbox violation: a forbidden "
-			    "system call (its number is in the kernel's audit "
-			    "log, type=1326); %lu more not logged", (long)pid,
-			    held);
-		else if (WIFSIGNALED(st))
-			log_warnx("child pid=%ld killed by signal %d (%s); "
-			    "%lu more not logged", (long)pid, WTERMSIG(st),
-			    strsignal(WTERMSIG(st)), held);
-		else
-			log_warnx("child pid=%ld exited with status %d; "
-			    "%lu more not logged", (long)pid, WEXITSTATUS(st),
-			    held);
+		srctable_release(&sv->live->sources, &kid.key);
+		child_ended(sv, &kid, st, &now);
 	}
 }
 
@@ -614,25 +701,25 @@ reload(struct supervisor *sv)
 	    prepare_sandbox(sv, next) == -1)
 		goto fail;
 	cap = (size_t)next->max_children;
-	if ((cap > sv->kids.cap && children_resize(&sv->kids, cap) == -1) ||
+	if ((cap > sv->live->kids.cap && children_resize(&sv->live->kids, cap) == -1) ||
 	    grow_pollfds(sv, cap) == -1)
 		goto fail_sys;
 	resize = next->max_sources != sv->cf->max_sources;
 	if (resize && (srctable_init(&sources, (size_t)next->max_sources) ==
-	    -1 || srctable_copy(&sources, &sv->sources) == -1))
+	    -1 || srctable_copy(&sources, &sv->live->sources) == -1))
 		goto fail_sys;
 	if (listeners_update(sv->ls, next) == -1)
 		goto fail;
 	if (resize) {
-		srctable_free(&sv->sources);
-		sv->sources = sources;
+		srctable_free(&sv->live->sources);
+		sv->live->sources = sources;
 	}
 	sv->pd = pd;
 	*sv->cf = *next;
-	if (cap < sv->kids.cap)
-		children_resize(&sv->kids, cap);
+	if (cap < sv->live->kids.cap)
+		children_resize(&sv->live->kids, cap);
 	log_init(sv->cf->log_target, sv->cf->log_level, sv->foreground);
-	sv->count.reloads++;
+	sv->live->count.reloads++;
 	log_info("reloaded: %zu listeners, max-children %d", sv->ls->n,
 	    sv->cf->max_children);
 	goto done;
@@ -657,21 +744,21 @@ report(const struct supervisor *sv)
 	    "pending=%zu sources=%zu "
 	    "fork-failures=%llu accept-errors=%llu "
 	    "signaled=%llu violations=%llu failed=%llu reloads=%llu",
-	    sv->kids.count, (unsigned long long)sv->count.accepted,
-	    (unsigned long long)sv->count.served,
+	    sv->live->kids.count, (unsigned long long)sv->live->count.accepted,
+	    (unsigned long long)sv->live->count.served,
 	    (unsigned long long)refused_total(sv),
-	    (unsigned long long)sv->count.refused[REFUSE_MAX_CHILDREN],
-	    (unsigned long long)sv->count.refused[REFUSE_PER_SOURCE],
-	    (unsigned long long)sv->count.refused[REFUSE_RATE],
-	    (unsigned long long)sv->count.refused[REFUSE_ACCESS],
-	    (unsigned long long)sv->count.refused[REFUSE_PROXY],
-	    sv->pend.n, sv->sources.used,
-	    (unsigned long long)sv->count.fork_failures,
-	    (unsigned long long)sv->count.accept_errors,
-	    (unsigned long long)sv->count.signaled,
-	    (unsigned long long)sv->count.violations,
-	    (unsigned long long)sv->count.failed,
-	    (unsigned long long)sv->count.reloads);
+	    (unsigned long long)sv->live->count.refused[REFUSE_MAX_CHILDREN],
+	    (unsigned long long)sv->live->count.refused[REFUSE_PER_SOURCE],
+	    (unsigned long long)sv->live->count.refused[REFUSE_RATE],
+	    (unsigned long long)sv->live->count.refused[REFUSE_ACCESS],
+	    (unsigned long long)sv->live->count.refused[REFUSE_PROXY],
+	    sv->pend.n, sv->live->sources.used,
+	    (unsigned long long)sv->live->count.fork_failures,
+	    (unsigned long long)sv->live->count.accept_errors,
+	    (unsigned long long)sv->live->count.signaled,
+	    (unsigned long long)sv->live->count.violations,
+	    (unsigned long long)sv->live->count.failed,
+	    (unsigned long long)sv->live->count.reloads);
 }
 
 static void
@@ -685,10 +772,10 @@ drain_begin(struct supervisor *sv, const struct timespec *now)
 		pendings_remove(&sv->pend, sv->pend.n - 1);
 	}
 	notify_stopping();
-	log_info("draining: %zu active, grace %lldms", sv->kids.count,
+	log_info("draining: %zu active, grace %lldms", sv->live->kids.count,
 	    (long long)sv->cf->shutdown_grace_ms);
 	add_ms(&sv->drain_deadline, now, sv->cf->shutdown_grace_ms);
-	if (sv->kids.count > 0)
+	if (sv->live->kids.count > 0)
 		notify_extend((uint64_t)(sv->cf->shutdown_grace_ms +
 		    KILL_GRACE_MS + 1000) * 1000);
 }
@@ -697,18 +784,18 @@ drain_begin(struct supervisor *sv, const struct timespec *now)
 static int
 drain_step(struct supervisor *sv, const struct timespec *now)
 {
-	if (sv->kids.count == 0)
+	if (sv->live->kids.count == 0)
 		return 1;
 	if (ms_until(now, &sv->drain_deadline) > 0)
 		return 0;
 	if (!sv->killed) {
-		log_info("grace over: stopping %zu children", sv->kids.count);
-		children_kill(&sv->kids, SIGTERM);
+		log_info("grace over: stopping %zu children", sv->live->kids.count);
+		children_kill(&sv->live->kids, SIGTERM);
 		add_ms(&sv->drain_deadline, now, KILL_GRACE_MS);
 		sv->killed = 1;
 	} else if (sv->killed == 1) {
-		log_warnx("killing %zu children", sv->kids.count);
-		children_kill(&sv->kids, SIGKILL);
+		log_warnx("killing %zu children", sv->live->kids.count);
+		children_kill(&sv->live->kids, SIGKILL);
 		add_ms(&sv->drain_deadline, now, KILL_GRACE_MS);
 		sv->killed = 2;
 	}
@@ -730,21 +817,21 @@ show_load(struct supervisor *sv, const struct timespec *now)
 	if (ms_until(&sv->status_at, now) < STATUS_EVERY_MS)
 		return;
 	snprintf(buf, sizeof(buf), "%zu active, %llu served, %llu refused",
-	    sv->kids.count, (unsigned long long)sv->count.served,
+	    sv->live->kids.count, (unsigned long long)sv->live->count.served,
 	    (unsigned long long)refused_total(sv));
 	/* Refusals by reason, those that happened: "(5 per-source, 2 rate)". */
 	for (i = 0; i < REFUSE_NREASONS; i++) {
-		if (sv->count.refused[i] == 0)
+		if (sv->live->count.refused[i] == 0)
 			continue;
 		snprintf(part, sizeof(part), "%s%llu %s", first ? " (" : ", ",
-		    (unsigned long long)sv->count.refused[i],
+		    (unsigned long long)sv->live->count.refused[i],
 		    refuse_reason_name(i));
 		strlcat(buf, part, sizeof(buf));
 		first = 0;
 	}
 	if (!first)
 		strlcat(buf, ")", sizeof(buf));
-	sv->changed = 0;
+	sv->live->changed = 0;
 	if (strcmp(buf, sv->status) == 0)
 		return;
 	strlcpy(sv->status, buf, sizeof(sv->status));
@@ -763,7 +850,7 @@ supervisor_pollset(const struct supervisor *sv, struct pollfd *pfd,
 	if (sv->draining || ms_until(now, &sv->backoff_until) > 0)
 		return 0;
 	if (sv->cf->overload == OVERLOAD_DEFER &&
-	    sv->kids.count >= (size_t)sv->cf->max_children)
+	    sv->live->kids.count >= (size_t)sv->cf->max_children)
 		return 0;
 	for (i = 0; i < sv->ls->n; i++) {
 		pfd[i].fd = sv->ls->l[i].fd;
@@ -786,7 +873,7 @@ next_wakeup(const struct supervisor *sv, const struct timespec *now)
 		t = ms_until(now, &sv->drain_deadline);
 		ms = ms == -1 || t < ms ? t : ms;
 	}
-	if (sv->changed) {
+	if (sv->live->changed) {
 		t = STATUS_EVERY_MS - ms_until(&sv->status_at, now);
 		ms = ms == -1 || t < ms ? t : ms;
 	}
@@ -817,7 +904,7 @@ handle_signals(struct supervisor *sv, const struct timespec *now)
 	if (got_chld) {
 		got_chld = 0;
 		supervisor_reap(sv);
-		sv->changed = 1;
+		sv->live->changed = 1;
 	}
 	if (got_term) {
 		got_term = 0;
@@ -885,9 +972,9 @@ supervisor_run(struct supervisor *sv)
 		for (i = 0; i < n; i++)
 			if (pfd[i].revents & (POLLIN | POLLERR | POLLHUP))
 				supervisor_accept(sv, &sv->ls->l[i]);
-		sv->changed = 1;
+		sv->live->changed = 1;
 	}
-	log_info("stopped: served %llu", (unsigned long long)sv->count.served);
+	log_info("stopped: served %llu", (unsigned long long)sv->live->count.served);
 	supervisor_free(sv);
 	return OKD_EXIT_OK;
 }
@@ -896,9 +983,14 @@ supervisor_run(struct supervisor *sv)
 void
 supervisor_free(struct supervisor *sv)
 {
-	children_free(&sv->kids);
+	if (sv->live != NULL) {
+		children_free(&sv->live->kids);
+		srctable_free(&sv->live->sources);
+		outcomes_free(&sv->live->outcomes);
+		mem_release(sv->live, sizeof(*sv->live));
+		sv->live = NULL;
+	}
 	pendings_free(&sv->pend);
-	srctable_free(&sv->sources);
 	mem_release(sv->pfd, sv->pfdcap * sizeof(*sv->pfd));
 	sv->pfd = NULL;
 	sv->pfdcap = 0;

@@ -3,6 +3,10 @@
  * survive what a session does or die of SIGSYS for anything else.
  */
 #include <sys/mman.h>
+#include <sys/prctl.h>
+
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <sys/resource.h>
@@ -86,7 +90,7 @@ test_enter_unprepared(void **state)
 {
 	(void)state;
 	errno = 0;
-	assert_int_equal(sandbox_enter(), -1);
+	assert_int_equal(sandbox_enter(SANDBOX_FILTER), -1);
 	assert_int_equal(errno, EINVAL);
 	/* Valgrind fails seccomp(2), so libseccomp would probe a level 0 API. */
 	if (under_valgrind())
@@ -130,7 +134,7 @@ test_proc_status(void **state)
 	assert_int_equal(pipe(ready), 0);
 	assert_true((pid = fork()) != -1);
 	if (pid == 0) {
-		if (sandbox_enter() == -1)
+		if (sandbox_enter(SANDBOX_FILTER) == -1)
 			_exit(2);
 		if (write(ready[1], "r", 1) != 1)
 			_exit(3);
@@ -186,7 +190,7 @@ session_like(void)
 	tzset();	/* as the supervisor must: syslog(3) calls localtime_r(3) */
 	openlog("okd-test", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	sd_journal_print(LOG_DEBUG, "okd sandbox test: before the filter");
-	if (sandbox_enter() == -1)
+	if (sandbox_enter(SANDBOX_FILTER) == -1)
 		return 12;
 	if (setsockopt(pair[1], SOL_SOCKET, SO_RCVTIMEO, &tv,
 	    sizeof(tv)) == -1)
@@ -258,7 +262,7 @@ test_session_survives(void **state)
 static int
 do_open(void)
 {
-	if (sandbox_enter() == -1)
+	if (sandbox_enter(SANDBOX_FILTER) == -1)
 		return 2;
 	(void)open("/etc/hostname", O_RDONLY);
 	return 0;
@@ -267,7 +271,7 @@ do_open(void)
 static int
 do_fork(void)
 {
-	if (sandbox_enter() == -1)
+	if (sandbox_enter(SANDBOX_FILTER) == -1)
 		return 2;
 	(void)fork();
 	return 0;
@@ -278,7 +282,7 @@ do_execve(void)
 {
 	char	*argv[] = { "/bin/true", NULL };
 
-	if (sandbox_enter() == -1)
+	if (sandbox_enter(SANDBOX_FILTER) == -1)
 		return 2;
 	(void)execve(argv[0], argv, NULL);
 	return 0;
@@ -287,7 +291,7 @@ do_execve(void)
 static int
 do_mmap_exec(void)
 {
-	if (sandbox_enter() == -1)
+	if (sandbox_enter(SANDBOX_FILTER) == -1)
 		return 2;
 	(void)mmap(NULL, 4096, PROT_READ | PROT_EXEC,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -297,7 +301,7 @@ do_mmap_exec(void)
 static int
 do_kill(void)
 {
-	if (sandbox_enter() == -1)
+	if (sandbox_enter(SANDBOX_FILTER) == -1)
 		return 2;
 	(void)kill(getpid(), 0);
 	return 0;
@@ -306,7 +310,7 @@ do_kill(void)
 static int
 do_accept(void)
 {
-	if (sandbox_enter() == -1)
+	if (sandbox_enter(SANDBOX_FILTER) == -1)
 		return 2;
 	(void)accept(0, NULL, NULL);
 	return 0;
@@ -315,7 +319,7 @@ do_accept(void)
 static int
 do_socket_inet(void)
 {
-	if (sandbox_enter() == -1)
+	if (sandbox_enter(SANDBOX_FILTER) == -1)
 		return 2;
 	(void)socket(AF_INET, SOCK_STREAM, 0);
 	return 0;
@@ -326,7 +330,7 @@ do_connect(void)
 {
 	struct sockaddr_storage	 ss;
 
-	if (sandbox_enter() == -1)
+	if (sandbox_enter(SANDBOX_FILTER) == -1)
 		return 2;
 	memset(&ss, 0, sizeof(ss));
 	ss.ss_family = AF_UNIX;
@@ -361,7 +365,7 @@ static int
 do_socket(void)
 {
 	tzset();	/* as the supervisor must: syslog(3) calls localtime_r(3) */
-	if (sandbox_enter() == -1)
+	if (sandbox_enter(SANDBOX_FILTER) == -1)
 		return 2;
 	if (socket(AF_UNIX, SOCK_DGRAM, 0) != -1 || errno != EACCES)
 		return 4;
@@ -428,7 +432,7 @@ test_enter_cost(void **state)
 			/* Fault in the clock and stack pages first. */
 			clock_gettime(CLOCK_MONOTONIC, &t0);
 			clock_gettime(CLOCK_MONOTONIC, &t0);
-			if (sandbox_enter() == -1)
+			if (sandbox_enter(SANDBOX_FILTER) == -1)
 				_exit(2);
 			clock_gettime(CLOCK_MONOTONIC, &t1);
 			ns = (t1.tv_sec - t0.tv_sec) * 1000000000L +
@@ -461,7 +465,7 @@ log_in_sandbox(enum log_target target)
 	tzset();
 	log_init(target, LOG_DEBUG, 0);
 	log_info("okd sandbox test: supervisor line");
-	if (sandbox_enter() == -1)
+	if (sandbox_enter(SANDBOX_FILTER) == -1)
 		return 2;
 	log_info("okd sandbox test: child line %d", (int)getpid());
 	log_event(LOG_INFO, "end", f, 2);
@@ -514,17 +518,18 @@ test_log_targets(void **state)
 }
 
 /*
- * The daemon's real session_main() in a child that entered the sandbox
- * first, as the supervisor's child_start() would: it answers and ends at EOF.
+ * The daemon's real session in a child boxed in as the supervisor's
+ * child_start() does it: prepared, then sandboxed, then served; it answers
+ * and ends at EOF or at SIGTERM.  Strict mode is checked in /proc.
  */
 static void
-real_session(int stop)
+real_session(int stop, enum sandbox_mode mode)
 {
 	static struct config	 cf;
-	struct sockaddr_in	 sin;
+	struct session_stats	 st;
 	char			 buf[16];
 	pid_t			 pid;
-	int			 sv[2], devnull, st;
+	int			 sv[2], devnull, status;
 
 	need_sandbox();
 	memset(&cf, 0, sizeof(cf));
@@ -534,11 +539,8 @@ real_session(int stop)
 	memcpy(cf.reply, "OK", 2);
 	cf.reply_len = 2;
 	cf.ack = ACK_READ;
-	cf.log_level = LOG_DEBUG;
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(40000);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	/* Debug lines need the filter: strict mode would kill the child. */
+	cf.log_level = mode == SANDBOX_FILTER ? LOG_DEBUG : LOG_INFO;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	assert_true((pid = fork()) != -1);
 	if (pid == 0) {
@@ -547,26 +549,33 @@ real_session(int stop)
 		    dup2(devnull, STDERR_FILENO) == -1)
 			_exit(9);
 		tzset();
-		log_init(LOG_TARGET_STDERR, LOG_DEBUG, 1);
-		if (sandbox_enter() == -1)
+		log_init(LOG_TARGET_STDERR, cf.log_level, 1);
+		session_prepare(sv[1], "127.0.0.1:1", &cf);
+		if (sandbox_enter(mode) == -1)
 			_exit(8);
-		_exit(session_main(sv[1], "127.0.0.1:1", NULL, &cf));
+		session_run(sv[1], &cf, &st);
+		if (mode == SANDBOX_FILTER)
+			session_log_close("127.0.0.1:1", NULL, getpid(), 0, &st);
+		sandbox_exit(st.end == SESSION_EOF ||
+		    st.end == SESSION_SHUTDOWN ? 0 : 7);
 	}
 	close(sv[1]);
 	assert_int_equal(send(sv[0], "hello", 5, 0), 5);
 	assert_int_equal(recv(sv[0], buf, 2, MSG_WAITALL), 2);
 	assert_memory_equal(buf, "OK", 2);
+	assert_int_equal(status_field(pid, "Seccomp"),
+	    mode == SANDBOX_STRICT ? 1 : 2);
 	assert_int_equal(send(sv[0], "x\n", 2, 0), 2);
 	assert_int_equal(recv(sv[0], buf, 2, MSG_WAITALL), 2);
 	assert_memory_equal(buf, "OK", 2);
 	if (stop) {
-		/* SIGTERM while recv blocks: the handler runs, recv ends. */
+		/* SIGTERM while the read blocks: the handler runs, it ends. */
 		assert_int_equal(kill(pid, SIGTERM), 0);
 	} else
 		assert_int_equal(shutdown(sv[0], SHUT_WR), 0);
 	assert_int_equal(recv(sv[0], buf, sizeof(buf), 0), 0);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_exit0(st);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_exit0(status);
 	close(sv[0]);
 }
 
@@ -574,14 +583,96 @@ static void
 test_real_session(void **state)
 {
 	(void)state;
-	real_session(0);
+	real_session(0, SANDBOX_FILTER);
 }
 
 static void
 test_real_session_sigterm(void **state)
 {
 	(void)state;
-	real_session(1);
+	real_session(1, SANDBOX_FILTER);
+}
+
+static void
+test_strict_session(void **state)
+{
+	(void)state;
+	real_session(0, SANDBOX_STRICT);
+}
+
+static void
+test_strict_session_sigterm(void **state)
+{
+	(void)state;
+	real_session(1, SANDBOX_STRICT);
+}
+
+/*
+ * Strict mode leaves read, write, exit and sigreturn: getpid(2), a
+ * harmless call the filter allows, kills with SIGKILL; and _exit(3), which
+ * is exit_group(2), does too, hence sandbox_exit().
+ */
+static void
+test_strict_forbids(void **state)
+{
+	pid_t	pid;
+	int	i, st;
+
+	(void)state;
+	need_sandbox();
+	for (i = 0; i < 2; i++) {
+		assert_true((pid = fork()) != -1);
+		if (pid == 0) {
+			if (sandbox_enter(SANDBOX_STRICT) == -1)
+				_exit(8);
+			if (i == 0)
+				(void)syscall(SYS_getpid);
+			_exit(0);
+		}
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL)
+			fail_msg("case %d: status %#x, not SIGKILL", i, st);
+	}
+	assert_true((pid = fork()) != -1);
+	if (pid == 0) {
+		if (sandbox_enter(SANDBOX_STRICT) == -1)
+			_exit(8);
+		sandbox_exit(5);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 5);
+}
+
+/*
+ * Under a filter already (systemd's SystemCallFilter=, here one that
+ * allows everything), strict mode is not possible and the kernel says so.
+ */
+static void
+test_strict_possible(void **state)
+{
+	struct sock_filter	allow[] = {
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+	};
+	struct sock_fprog	prog = { 1, allow };
+	pid_t			pid;
+	int			st;
+
+	(void)state;
+	need_sandbox();
+	assert_int_equal(sandbox_strict_possible(), 1);
+	assert_true((pid = fork()) != -1);
+	if (pid == 0) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) == -1)
+			_exit(8);
+		if (sandbox_strict_possible())
+			_exit(9);
+		_exit(sandbox_enter(SANDBOX_STRICT) == -1 && errno == EINVAL ?
+		    0 : 10);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_exit0(st);
 }
 
 int
@@ -594,6 +685,10 @@ main(void)
 		cmocka_unit_test(test_log_targets),
 		cmocka_unit_test(test_real_session),
 		cmocka_unit_test(test_real_session_sigterm),
+		cmocka_unit_test(test_strict_session),
+		cmocka_unit_test(test_strict_session_sigterm),
+		cmocka_unit_test(test_strict_forbids),
+		cmocka_unit_test(test_strict_possible),
 		cmocka_unit_test(test_forbidden_killed),
 		cmocka_unit_test(test_socket_refused),
 		cmocka_unit_test(test_limits),

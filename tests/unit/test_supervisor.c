@@ -143,7 +143,7 @@ test_emfile_rests_listeners(void **state)
 	supervisor_accept(&sv, &ls.l[0]);
 	/* One call, then it stopped: no spin on the full descriptor table. */
 	assert_int_equal(accept_calls, 1);
-	assert_int_equal(sv.count.accept_errors, 1);
+	assert_int_equal(sv.live->count.accept_errors, 1);
 	assert_int_equal(fork_calls, 0);
 	later(&now, 0);
 	assert_int_equal(supervisor_pollset(&sv, pfd, &now), 0);
@@ -167,7 +167,7 @@ test_enfile_enobufs_enomem_rest_too(void **state)
 		supervisor_accept(&sv, &ls.l[0]);
 		assert_int_equal(accept_calls, 1);
 	}
-	assert_int_equal(sv.count.accept_errors, 3);
+	assert_int_equal(sv.live->count.accept_errors, 3);
 }
 
 static void
@@ -184,10 +184,10 @@ test_fork_failure_keeps_serving(void **state)
 	supervisor_accept(&sv, &ls.l[0]);
 	assert_int_equal(accept_calls, 3);
 	assert_int_equal(fork_calls, 2);
-	assert_int_equal(sv.count.fork_failures, 1);
-	assert_int_equal(sv.count.accepted, 2);
-	assert_int_equal(sv.count.served, 1);
-	assert_int_equal(sv.kids.count, 1);
+	assert_int_equal(sv.live->count.fork_failures, 1);
+	assert_int_equal(sv.live->count.accepted, 2);
+	assert_int_equal(sv.live->count.served, 1);
+	assert_int_equal(sv.live->kids.count, 1);
 	/* Both connections are closed in the supervisor: the failed one and
 	 * the parent's copy of the served one. */
 	assert_true(closed(0));
@@ -209,8 +209,8 @@ test_transient_errors_carry_on(void **state)
 	naccept = 5;
 	supervisor_accept(&sv, &ls.l[0]);
 	assert_int_equal(accept_calls, 5);
-	assert_int_equal(sv.count.served, 1);
-	assert_int_equal(sv.count.accept_errors, 0);
+	assert_int_equal(sv.live->count.served, 1);
+	assert_int_equal(sv.live->count.accept_errors, 0);
 	later(&now, 0);
 	assert_int_equal(supervisor_pollset(&sv, pfd, &now), 1);
 }
@@ -226,8 +226,8 @@ test_max_children_refuses_without_fork(void **state)
 	naccept = 3;
 	supervisor_accept(&sv, &ls.l[0]);
 	assert_int_equal(fork_calls, 1);
-	assert_int_equal(sv.count.served, 1);
-	assert_int_equal(sv.count.refused[REFUSE_MAX_CHILDREN], 2);
+	assert_int_equal(sv.live->count.served, 1);
+	assert_int_equal(sv.live->count.refused[REFUSE_MAX_CHILDREN], 2);
 	assert_true(closed(1));
 	assert_true(closed(2));
 }
@@ -238,12 +238,12 @@ test_batch_is_bounded(void **state)
 {
 	(void)state;
 	cf.max_children = 100000;
-	children_resize(&sv.kids, 100000);
+	children_resize(&sv.live->kids, 100000);
 	accept_script[0] = FOREVER;
 	naccept = 1;
 	supervisor_accept(&sv, &ls.l[0]);
-	assert_true(sv.count.accepted > 0);
-	assert_true(sv.count.accepted <= 64);
+	assert_true(sv.live->count.accepted > 0);
+	assert_true(sv.live->count.accepted <= 64);
 }
 
 static void
@@ -273,17 +273,17 @@ test_reap_counts_and_leaves_no_zombie(void **state)
 		_exit(0);
 	memset(&kid, 0, sizeof(kid));
 	kid.pid = a;
-	children_add(&sv.kids, &kid);
+	children_add(&sv.live->kids, &kid);
 	kid.pid = b;
-	children_add(&sv.kids, &kid);
+	children_add(&sv.live->kids, &kid);
 	kill(b, SIGKILL);
 	wait_zombie(a);
 	wait_zombie(b);
 	wait_zombie(stranger);
 	supervisor_reap(&sv);
-	assert_int_equal(sv.count.failed, 1);
-	assert_int_equal(sv.count.signaled, 1);
-	assert_int_equal(sv.kids.count, 0);
+	assert_int_equal(sv.live->count.failed, 1);
+	assert_int_equal(sv.live->count.signaled, 1);
+	assert_int_equal(sv.live->kids.count, 0);
 	/* Nothing left to wait for: every child, ours or not, was collected. */
 	assert_int_equal(waitpid(-1, &z, WNOHANG), -1);
 	assert_int_equal(errno, ECHILD);
