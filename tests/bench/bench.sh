@@ -83,7 +83,7 @@ okdcmd() {
 		c="$c -o 'max-per-source 30000'"
 	fi
 	[ "$1" = okd-bl5 ] || c="$c -o 'backlog 128'"
-	# okd-nosb: the seccomp filter off, to show what attaching it costs.
+	# okd-nosb: the sandbox off, to show what entering it costs.
 	[ "$1" = okd-nosb ] && c="$c -o 'sandbox off'"
 	if [ "$1" = okd-warn ]; then
 		c="$c -o 'log-level warning'"
@@ -282,8 +282,8 @@ ELAPSED=$(($(date +%s) - t0))
 	echo "- the load generator shares the $(nproc) CPUs with the server:" \
 	    "ratios matter, absolute numbers drift"
 	echo "- okd logs at info (okd-warn: warning) to stderr, redirected to" \
-	    "$W/okd*.log; okd-nosb runs with sandbox off (no seccomp" \
-	    "filter per child); okd-bl5 keeps the shipped backlog (5);" \
+	    "$W/okd*.log; children enter seccomp strict mode (okd-nosb:" \
+	    "sandbox off); okd-bl5 keeps the shipped backlog (5);" \
 	    "every other server listens with backlog 128, except xinetd" \
 	    "(fixed 64) and systemd-socket-activate (fixed SOMAXCONN)"
 	echo "- memory runs raise every server's idle timeout to ${HOLD_IDLE} s" \

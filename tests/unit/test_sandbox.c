@@ -61,6 +61,16 @@ need_sandbox(void)
 	}
 }
 
+/* Strict mode is off under the sanitizers (sandbox_strict_possible()). */
+static void
+need_strict(void)
+{
+	if (!sandbox_strict_possible()) {
+		print_message("skip: strict mode is not possible here\n");
+		skip();
+	}
+}
+
 /* Forks a child that runs fn and exits with its result; returns the status. */
 static int
 run_child(int (*fn)(void))
@@ -532,6 +542,8 @@ real_session(int stop, enum sandbox_mode mode)
 	int			 sv[2], devnull, status;
 
 	need_sandbox();
+	if (mode == SANDBOX_STRICT)
+		need_strict();
 	memset(&cf, 0, sizeof(cf));
 	cf.idle_timeout_ms = 10000;
 	cf.send_timeout_ms = 10000;
@@ -620,6 +632,7 @@ test_strict_forbids(void **state)
 
 	(void)state;
 	need_sandbox();
+	need_strict();
 	for (i = 0; i < 2; i++) {
 		assert_true((pid = fork()) != -1);
 		if (pid == 0) {
@@ -660,6 +673,7 @@ test_strict_possible(void **state)
 
 	(void)state;
 	need_sandbox();
+	need_strict();
 	assert_int_equal(sandbox_strict_possible(), 1);
 	assert_true((pid = fork()) != -1);
 	if (pid == 0) {
