@@ -4,9 +4,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
+#include "peer.h"
 #include "session.h"
 
 /* One child's figures, in memory the child shares with the supervisor. */
@@ -15,16 +14,10 @@ struct outcome {
 	volatile uint32_t	done;	/* st is final */
 };
 
-/* A child's addresses, known to the supervisor alone. */
-union outcome_addr {
-	struct sockaddr		sa;
-	struct sockaddr_in	sin;
-	struct sockaddr_in6	sin6;
-};
-
+/* A child's names as its accept line gave them, for the supervisor alone. */
 struct outcome_origin {
-	union outcome_addr	peer;
-	union outcome_addr	via;	/* AF_UNSPEC: no proxy */
+	char			peer[PEER_STRLEN];
+	char			proxy[ADDR_STRLEN];	/* "": no proxy */
 };
 
 struct outcomes {
@@ -37,8 +30,8 @@ struct outcomes {
 };
 
 int		 outcomes_init(struct outcomes *, size_t);
-struct outcome	*outcomes_take(struct outcomes *, const struct sockaddr *,
-		    const struct sockaddr *, uint32_t *);
+struct outcome	*outcomes_take(struct outcomes *, const char *, const char *,
+		    uint32_t *);
 void		 outcomes_give(struct outcomes *, uint32_t);
 void		 outcomes_free(struct outcomes *);
 

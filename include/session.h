@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "config.h"
 
@@ -28,7 +29,8 @@ struct session_stats {
 
 void		 session_prepare(int, const char *, const struct config *);
 void		 session_run(int, const struct config *, struct session_stats *);
-void		 session_log_close(const char *, const char *, pid_t, int64_t,
+void		 session_log_close(const char *, const char *, pid_t,
+		    const struct timespec *, const struct timespec *,
 		    const struct session_stats *);
 void		 session_stop(void);
 const char	*session_end_name(enum session_end);

@@ -94,8 +94,7 @@ serve_inetd(void)
 	session_run(fd, &conf, &st);
 	close(fd);
 	clock_gettime(CLOCK_MONOTONIC, &end);
-	session_log_close(peer, NULL, getpid(), (end.tv_sec - start.tv_sec) *
-	    1000000 + (end.tv_nsec - start.tv_nsec) / 1000, &st);
+	session_log_close(peer, NULL, getpid(), &start, &end, &st);
 	exit(st.end == SESSION_ERROR ? OKD_EXIT_FAILURE : OKD_EXIT_OK);
 }
 

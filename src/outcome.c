@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include <bsd/string.h>
+
 #include "mem.h"
 #include "outcome.h"
 
@@ -36,26 +38,14 @@ outcomes_init(struct outcomes *o, size_t cap)
 	return 0;
 }
 
-static void
-set_addr(union outcome_addr *a, const struct sockaddr *sa)
-{
-	memset(a, 0, sizeof(*a));
-	if (sa == NULL)
-		a->sa.sa_family = AF_UNSPEC;
-	else if (sa->sa_family == AF_INET6)
-		memcpy(&a->sin6, sa, sizeof(a->sin6));
-	else
-		memcpy(&a->sin, sa, sizeof(a->sin));
-}
-
 /*
- * A cleared slot for a child about to be forked from peer (through the
- * proxy via, or NULL), its index in *idx; NULL when all cap are in use.
- * Freed slots are reused first, so the touched part stays small.
+ * A cleared slot for a child about to be forked for peer (through proxy,
+ * or NULL), its index in *idx; NULL when all cap are in use.  Freed slots
+ * are reused first, so the touched part stays small.
  */
 struct outcome *
-outcomes_take(struct outcomes *o, const struct sockaddr *peer,
-    const struct sockaddr *via, uint32_t *idx)
+outcomes_take(struct outcomes *o, const char *peer, const char *proxy,
+    uint32_t *idx)
 {
 	if (o->nfree > 0)
 		*idx = o->free[--o->nfree];
@@ -63,8 +53,9 @@ outcomes_take(struct outcomes *o, const struct sockaddr *peer,
 		*idx = (uint32_t)o->used++;
 	else
 		return NULL;
-	set_addr(&o->origin[*idx].peer, peer);
-	set_addr(&o->origin[*idx].via, via);
+	strlcpy(o->origin[*idx].peer, peer, sizeof(o->origin[*idx].peer));
+	strlcpy(o->origin[*idx].proxy, proxy != NULL ? proxy : "",
+	    sizeof(o->origin[*idx].proxy));
 	memset(&o->shared[*idx], 0, sizeof(o->shared[*idx]));
 	return &o->shared[*idx];
 }

@@ -253,13 +253,15 @@ session_run(int fd, const struct config *cf, struct session_stats *st)
 
 /*
  * The close line of a session: peer as log-peer names it, the proxy that
- * passed it on (NULL: none), the pid that served it and for how long.
+ * passed it on (NULL: none), the pid that served it, from start to end.
  */
 void
 session_log_close(const char *peer, const char *proxy, pid_t pid,
-    int64_t us, const struct session_stats *st)
+    const struct timespec *start, const struct timespec *end,
+    const struct session_stats *st)
 {
 	char		 spid[16], dur[32], in[24], out[24], reads[24];
+	int64_t		 us;
 	struct log_field f[] = {
 		{ "peer", peer }, { "pid", spid }, { "duration", dur },
 		{ "in", in }, { "out", out }, { "reads", reads },
@@ -268,6 +270,8 @@ session_log_close(const char *peer, const char *proxy, pid_t pid,
 	};
 
 	if (log_enabled(LOG_INFO)) {
+		us = (end->tv_sec - start->tv_sec) * 1000000 +
+		    (end->tv_nsec - start->tv_nsec) / 1000;
 		snprintf(spid, sizeof(spid), "%ld", (long)pid);
 		snprintf(dur, sizeof(dur), "%lld.%03llds",
 		    (long long)(us / 1000000),

@@ -374,18 +374,22 @@ static void
 spawn(struct supervisor *sv, int fd, const struct sockaddr *sa,
     const struct sockaddr *via, struct srcent *src, const struct srckey *key)
 {
-	struct child	 kid;
+	struct outcomes	*outs = &sv->live->outcomes;
 	struct outcome	*o;
+	struct child	 kid;
 	unsigned long	 held;
 	char		 peer[PEER_STRLEN], proxy[ADDR_STRLEN];
 	pid_t		 pid;
 
+	peer_label(sa, sv->cf, peer, sizeof(peer));
+	if (via != NULL)
+		format_address(via, proxy, sizeof(proxy));
 	/* Cannot fail: live children never outnumber the largest max-children. */
-	if ((o = outcomes_take(&sv->live->outcomes, sa, via, &kid.outcome)) == NULL) {
+	o = outcomes_take(outs, peer, via != NULL ? proxy : NULL, &kid.outcome);
+	if (o == NULL) {
 		refuse(sv, fd, sa, via, REFUSE_MAX_CHILDREN, NULL);
 		return;
 	}
-	peer_label(sa, sv->cf, peer, sizeof(peer));
 	/*
 	 * The child's title is set here and inherited: formatting it in the
 	 * child would cost the child about seven page faults of libc's
@@ -397,7 +401,7 @@ spawn(struct supervisor *sv, int fd, const struct sockaddr *sa,
 		setproctitle("%s", sv->status);
 	if (pid == -1) {
 		sv->live->count.fork_failures++;
-		outcomes_give(&sv->live->outcomes, kid.outcome);
+		outcomes_give(outs, kid.outcome);
 		close(fd);
 		clock_gettime(CLOCK_MONOTONIC, &kid.start);
 		if (log_limit(&sv->rl_fork, &kid.start, &held))
@@ -414,11 +418,8 @@ spawn(struct supervisor *sv, int fd, const struct sockaddr *sa,
 	children_add(&sv->live->kids, &kid);
 	srctable_hold(&sv->live->sources, src);
 	sv->live->count.served++;
-	if (!log_enabled(LOG_INFO))
-		return;
-	if (via != NULL)
-		format_address(via, proxy, sizeof(proxy));
-	log_accept(sv, peer, via != NULL ? proxy : NULL, pid);
+	if (log_enabled(LOG_INFO))
+		log_accept(sv, peer, via != NULL ? proxy : NULL, pid);
 }
 
 /* accept4 failed: carry on, or rest the listeners when out of resources. */
@@ -598,24 +599,19 @@ supervisor_accept(struct supervisor *sv, const struct listener *l)
 
 /*
  * The close line of a child that reported its session; the supervisor
- * writes it, the child having neither clock nor log in its box.
+ * writes it, the child having neither clock nor log in its box.  The names
+ * are the accept line's; the figures are copied out of the shared slot.
  */
 static void
 log_outcome(const struct supervisor *sv, const struct child *kid,
     const struct timespec *now)
 {
-	const struct outcome_origin	*org = &sv->live->outcomes.origin[kid->outcome];
-	struct session_stats		 st = sv->live->outcomes.shared[kid->outcome].st;
-	char				 peer[PEER_STRLEN], proxy[ADDR_STRLEN];
-	int64_t				 us;
+	const struct outcomes		*outs = &sv->live->outcomes;
+	const struct outcome_origin	*org = &outs->origin[kid->outcome];
+	struct session_stats		 st = outs->shared[kid->outcome].st;
 
-	us = (now->tv_sec - kid->start.tv_sec) * 1000000 +
-	    (now->tv_nsec - kid->start.tv_nsec) / 1000;
-	peer_label(&org->peer.sa, sv->cf, peer, sizeof(peer));
-	if (org->via.sa.sa_family != AF_UNSPEC)
-		format_address(&org->via.sa, proxy, sizeof(proxy));
-	session_log_close(peer, org->via.sa.sa_family != AF_UNSPEC ? proxy :
-	    NULL, kid->pid, us, &st);
+	session_log_close(org->peer, org->proxy[0] != '\0' ? org->proxy :
+	    NULL, kid->pid, &kid->start, now, &st);
 }
 
 /* An exited child, counted; a line if it failed, at most one a second. */
@@ -701,7 +697,8 @@ reload(struct supervisor *sv)
 	    prepare_sandbox(sv, next) == -1)
 		goto fail;
 	cap = (size_t)next->max_children;
-	if ((cap > sv->live->kids.cap && children_resize(&sv->live->kids, cap) == -1) ||
+	if ((cap > sv->live->kids.cap &&
+	    children_resize(&sv->live->kids, cap) == -1) ||
 	    grow_pollfds(sv, cap) == -1)
 		goto fail_sys;
 	resize = next->max_sources != sv->cf->max_sources;

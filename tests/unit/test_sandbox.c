@@ -537,6 +537,7 @@ real_session(int stop, enum sandbox_mode mode)
 {
 	static struct config	 cf;
 	struct session_stats	 st;
+	struct timespec		 st0 = { 0, 0 };
 	char			 buf[16];
 	pid_t			 pid;
 	int			 sv[2], devnull, status;
@@ -567,7 +568,8 @@ real_session(int stop, enum sandbox_mode mode)
 			_exit(8);
 		session_run(sv[1], &cf, &st);
 		if (mode == SANDBOX_FILTER)
-			session_log_close("127.0.0.1:1", NULL, getpid(), 0, &st);
+			session_log_close("127.0.0.1:1", NULL, getpid(),
+			    &st0, &st0, &st);
 		sandbox_exit(st.end == SESSION_EOF ||
 		    st.end == SESSION_SHUTDOWN ? 0 : 7);
 	}
