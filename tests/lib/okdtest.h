@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define NOTIFY_MAX	4096
+#define NOTIFY_MAX	16384
 
 struct okd_proc {
 	pid_t	pid;
