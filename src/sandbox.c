@@ -38,7 +38,7 @@ static const char *const allowed[] = {
 	"getpid",			/* log lines carry the pid */
 	"rt_sigreturn",			/* return from a signal handler */
 	"rt_sigprocmask",		/* blocking signals around the loop */
-	"rt_sigaction",			/* signal(3) in a library's error path */
+	"rt_sigaction",			/* no session path since session_prepare(); kept */
 	"restart_syscall",		/* resume a call a signal interrupted */
 	"brk", "munmap",		/* malloc(3) and free(3) */
 	"getrandom",			/* malloc(3)'s first call */
