@@ -940,17 +940,29 @@ okd_output(const char *args, int want_status)
 	return out;
 }
 
+/*
+ * check(text of the file at path, other) must find nothing wrong; other
+ * is the second text, freed here.
+ */
+static void
+assert_agree(const char *path, char *other,
+    int (*check)(const char *, const char *))
+{
+	char	*text = slurp(path);
+
+	assert_non_null(text);
+	assert_non_null(other);
+	assert_int_equal(check(text, other), 0);
+	free(text);
+	free(other);
+}
+
 static void
 test_defaults_documented(void **state)
 {
-	char	*conf5 = slurp("man/okd.conf.5");
-	char	*printed = okd_output("-T -f /dev/null", 0);
-
 	(void)state;
-	assert_non_null(conf5);
-	assert_int_equal(check_defaults(conf5, printed), 0);
-	free(conf5);
-	free(printed);
+	assert_agree("man/okd.conf.5", okd_output("-T -f /dev/null", 0),
+	    check_defaults);
 }
 
 static void
@@ -972,14 +984,8 @@ test_keyword_table_documented(void **state)
 static void
 test_flags_documented(void **state)
 {
-	char	*okd8 = slurp("man/okd.8");
-	char	*usage = okd_output("-h", 0);
-
 	(void)state;
-	assert_non_null(okd8);
-	assert_int_equal(check_flags(okd8, usage), 0);
-	free(okd8);
-	free(usage);
+	assert_agree("man/okd.8", okd_output("-h", 0), check_flags);
 }
 
 static void
@@ -1001,56 +1007,29 @@ test_synopsis_renders_usage(void **state)
 static void
 test_getopt_matches_usage(void **state)
 {
-	char	*main_c = slurp("src/main.c");
-	char	*usage = okd_output("-h", 0);
-
 	(void)state;
-	assert_non_null(main_c);
-	assert_int_equal(check_getopt(main_c, usage), 0);
-	free(main_c);
-	free(usage);
+	assert_agree("src/main.c", okd_output("-h", 0), check_getopt);
 }
 
 static void
 test_exit_codes_documented(void **state)
 {
-	char	*okd8 = slurp("man/okd.8");
-	char	*okd_h = slurp("include/okd.h");
-
 	(void)state;
-	assert_non_null(okd8);
-	assert_non_null(okd_h);
-	assert_int_equal(check_exits(okd8, okd_h), 0);
-	free(okd8);
-	free(okd_h);
+	assert_agree("man/okd.8", slurp("include/okd.h"), check_exits);
 }
 
 static void
 test_signals_documented(void **state)
 {
-	char	*okd8 = slurp("man/okd.8");
-	char	*src = slurp_sources();
-
 	(void)state;
-	assert_non_null(okd8);
-	assert_non_null(src);
-	assert_int_equal(check_signals(okd8, src), 0);
-	free(okd8);
-	free(src);
+	assert_agree("man/okd.8", slurp_sources(), check_signals);
 }
 
 static void
 test_environment_documented(void **state)
 {
-	char	*okd8 = slurp("man/okd.8");
-	char	*src = slurp_sources();
-
 	(void)state;
-	assert_non_null(okd8);
-	assert_non_null(src);
-	assert_int_equal(check_environment(okd8, src), 0);
-	free(okd8);
-	free(src);
+	assert_agree("man/okd.8", slurp_sources(), check_environment);
 }
 
 static void
