@@ -30,7 +30,9 @@ OKD_CPPFLAGS	= -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -DLIBBSD_OPENBSD_VIS -Iinclude 
 		  -DOKD_CONF_PATH='"$(SYSCONFDIR)/okd/okd.conf"' \
 		  -DOKD_PIDFILE='"$(RUNSTATEDIR)/okd.pid"' \
 		  -DOKD_CHROOT='"$(LOCALSTATEDIR)/lib/okd/empty"'
-OKD_CFLAGS	= -std=c11 -Wall -Wextra -Werror -fstack-protector-strong -fPIE
+# -fno-plt: library calls go through the GOT, whose page every fork copies,
+# not through PLT code, which each child would fault in (README, Performance).
+OKD_CFLAGS	= -std=c11 -Wall -Wextra -Werror -fstack-protector-strong -fPIE -fno-plt
 OKD_LDFLAGS	= -pie -Wl,-z,relro,-z,now
 
 # SANITIZE=1: ASan and UBSan, in a build directory of their own per compiler.

@@ -27,6 +27,7 @@ struct session_stats {
 	int			error;		/* errno behind SESSION_ERROR */
 };
 
+void		 session_load(const struct config *);
 void		 session_prepare(int, const char *, const struct config *);
 void		 session_run(int, const struct config *, struct session_stats *);
 void		 session_log_close(const char *, const char *, pid_t,

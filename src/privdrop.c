@@ -1,5 +1,8 @@
 /* Dropping root in a child: chroot first, then groups, gid and uid, then a check. */
 #include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <linux/capability.h>
 
 #include <grp.h>
 #include <pwd.h>
@@ -64,6 +67,30 @@ privdrop_resolve(struct privdrop *pd, const char *user, const char *group,
 	return 0;
 }
 
+/*
+ * Whether any capability is left.  With none, and every id nobody's, root
+ * cannot come back: setuid(0) and setgid(0) need CAP_SETUID and CAP_SETGID.
+ * Asked rather than tried: a setuid(0) that must fail writes errno, which
+ * costs every child a page fault on its thread-local storage.
+ */
+static int
+capabilities_left(void)
+{
+	struct __user_cap_header_struct	hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0
+	};
+	struct __user_cap_data_struct	data[_LINUX_CAPABILITY_U32S_3];
+	size_t				i;
+
+	/* glibc has capget but no prototype for it; libcap is not worth it. */
+	if (syscall(SYS_capget, &hdr, data) == -1)
+		return 1;
+	for (i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+		if (data[i].effective != 0 || data[i].permitted != 0)
+			return 1;
+	return 0;
+}
+
 /* Fails unless every real, effective and saved id is the wanted one. */
 static int
 verify(const struct privdrop *pd, const char **errstr)
@@ -81,9 +108,8 @@ verify(const struct privdrop *pd, const char **errstr)
 		*errstr = "ids not dropped";
 		return -1;
 	}
-	if (pd->uid != 0 && (setuid(0) != -1 || seteuid(0) != -1 ||
-	    (pd->gid != 0 && setgid(0) != -1))) {
-		*errstr = "root regained after dropping it";
+	if (pd->uid != 0 && capabilities_left()) {
+		*errstr = "capabilities left after dropping root";
 		return -1;
 	}
 	return 0;

@@ -172,6 +172,7 @@ supervisor_init(struct supervisor *sv, struct config *cf,
 {
 	memset(sv, 0, sizeof(*sv));
 	sv->cf = cf;
+	session_load(cf);
 	sv->ls = ls;
 	sv->confpath = confpath;
 	sv->overrides = overrides;
@@ -297,10 +298,11 @@ child_start(struct supervisor *sv, int fd, const char *peer,
 		close(sv->pend.p[i].fd);
 	if (sv->pidfile_fd != -1)
 		close(sv->pidfile_fd);
-	for (i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
-		signal(handled[i], SIG_DFL);
-	/* ^C on a terminal reaches the whole group: the supervisor drains. */
-	signal(SIGINT, SIG_IGN);
+	/*
+	 * The supervisor's handlers stay: they only note a signal, so SIGHUP
+	 * or SIGUSR1 sent to every okd process (pkill) and ^C on a terminal
+	 * leave sessions alone.  session_prepare() makes SIGTERM the session's.
+	 */
 	/* Logging needs nothing redone: lines ask getpid(), syslog's and the
 	 * journal's sockets are shared. */
 	if (privdrop_apply(&sv->pd, &err) == -1) {
@@ -396,7 +398,13 @@ spawn(struct supervisor *sv, int fd, const struct sockaddr *sa,
 	 * printf code, this costs the supervisor one (README, Performance).
 	 */
 	setproctitle("session %s", peer);
-	pid = fork();
+	/*
+	 * _Fork, not fork(3): fork also resets glibc's and ld.so's locks in
+	 * the child (three page faults there), which only a process with more
+	 * than one thread needs, and runs fork handlers, which okd does not
+	 * register.  okd has one thread.
+	 */
+	pid = _Fork();
 	if (pid != 0)
 		setproctitle("%s", sv->status);
 	if (pid == -1) {
@@ -713,6 +721,7 @@ reload(struct supervisor *sv)
 	}
 	sv->pd = pd;
 	*sv->cf = *next;
+	session_load(sv->cf);
 	if (cap < sv->live->kids.cap)
 		children_resize(&sv->live->kids, cap);
 	log_init(sv->cf->log_target, sv->cf->log_level, sv->foreground);

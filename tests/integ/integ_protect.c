@@ -349,6 +349,37 @@ test_child_sandboxed(void **state)
 	assert_int_equal(okd_stat(p, "violations"), 0);
 }
 
+/*
+ * A child keeps the supervisor's handlers, which only note a signal: HUP,
+ * USR1 and INT sent to it (pkill -HUP okd reaches every okd process) leave
+ * its session serving; TERM still ends it.
+ */
+static void
+test_child_survives_hup_usr1_int(void **state)
+{
+	struct okd_proc	*p = start(state, "listen 127.0.0.1:%PORT%\n");
+	const int	 sigs[] = { SIGHUP, SIGUSR1, SIGINT };
+	size_t		 i;
+	pid_t		 kid;
+	int		 fd;
+
+	fd = tcp_connect("127.0.0.1", p->port);
+	assert_true(fd >= 0);
+	assert_int_equal(roundtrip(fd, "x"), 0);
+	assert_int_equal(okd_log_wait(p, "accept peer=", 3000), 0);
+	kid = child_pid(p);
+	assert_true(kid > 0);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		assert_int_equal(kill(kid, sigs[i]), 0);
+		assert_int_equal(roundtrip(fd, "y"), 0);
+	}
+	assert_int_equal(okd_stat(p, "signaled"), 0);
+	assert_int_equal(kill(kid, SIGTERM), 0);
+	assert_int_equal(expect_eof(fd, 3000), 0);
+	close(fd);
+	assert_int_equal(okd_log_wait(p, "reads=4 reason=shutdown", 3000), 0);
+}
+
 static void
 test_bad_user_is_config_error(void **state)
 {
@@ -380,6 +411,8 @@ main(void)
 		cmocka_unit_test_teardown(test_log_peer_prefix, teardown),
 		cmocka_unit_test_teardown(test_log_peer_none, teardown),
 		cmocka_unit_test_teardown(test_child_sandboxed, teardown),
+		cmocka_unit_test_teardown(test_child_survives_hup_usr1_int,
+		    teardown),
 		cmocka_unit_test(test_bad_user_is_config_error),
 	};
 

@@ -1,6 +1,9 @@
 /* Unit tests for privdrop.c: name resolution, and a real drop in a forked child when root. */
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+
+#include <linux/securebits.h>
 
 #include <errno.h>
 #include <grp.h>
@@ -168,6 +171,45 @@ test_drop(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/*
+ * As root: with SECBIT_NO_SETUID_FIXUP set (systemd's SecureBits= can set
+ * it), root's capabilities outlive the change of ids; apply must see that
+ * and fail rather than leave a child that could become root again.
+ */
+static void
+test_caps_left(void **state)
+{
+	struct privdrop	 pd;
+	const char	*err = NULL;
+	pid_t		 pid;
+	int		 st;
+
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("skipped: dropping privileges needs root\n");
+		skip();
+	}
+	if (getpwnam("nobody") == NULL) {
+		print_message("skipped: no user nobody\n");
+		skip();
+	}
+	assert_int_equal(privdrop_resolve(&pd, "nobody", NULL, NULL, &err), 0);
+	if ((pid = fork()) == 0) {
+		if (prctl(PR_SET_SECUREBITS, SECBIT_NO_SETUID_FIXUP) == -1)
+			_exit(2);
+		if (privdrop_apply(&pd, &err) != -1)
+			_exit(3);
+		if (strcmp(err, "capabilities left after dropping root") != 0)
+			_exit(4);
+		/* The ids did change: the check is what caught it. */
+		_exit(geteuid() != 0 && setuid(0) == 0 ? 0 : 5);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 /* Not root: apply says so and changes nothing. */
 static void
 test_not_root(void **state)
@@ -205,6 +247,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_drop),
+		cmocka_unit_test(test_caps_left),
 		cmocka_unit_test(test_not_root),
 	};
 
