@@ -281,6 +281,20 @@ supervisor_sandbox_name(const struct supervisor *sv)
 }
 
 /*
+ * One by one rather than from the handled[] table: reading the table
+ * would cost each child a page fault on okd's read-only data.
+ */
+static void
+set_disposition(int sig, void (*handler)(int))
+{
+	struct sigaction	sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sigaction(sig, &sa, NULL);
+}
+
+/*
  * In the child: drop the supervisor's state and privileges, get the
  * session ready, enter the sandbox, and only then read a byte.  The
  * figures go to o for the supervisor's close line; never returns.
@@ -299,10 +313,14 @@ child_start(struct supervisor *sv, int fd, const char *peer,
 	if (sv->pidfile_fd != -1)
 		close(sv->pidfile_fd);
 	/*
-	 * The supervisor's handlers stay: they only note a signal, so SIGHUP
-	 * or SIGUSR1 sent to every okd process (pkill) and ^C on a terminal
-	 * leave sessions alone.  session_prepare() makes SIGTERM the session's.
+	 * Default dispositions again; SIGTERM becomes the session's own in
+	 * session_prepare().  ^C on a terminal reaches the whole group: the
+	 * supervisor drains, the sessions carry on.
 	 */
+	set_disposition(SIGCHLD, SIG_DFL);
+	set_disposition(SIGHUP, SIG_DFL);
+	set_disposition(SIGUSR1, SIG_DFL);
+	set_disposition(SIGINT, SIG_IGN);
 	/* Logging needs nothing redone: lines ask getpid(), syslog's and the
 	 * journal's sockets are shared. */
 	if (privdrop_apply(&sv->pd, &err) == -1) {
