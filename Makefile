@@ -79,7 +79,7 @@ test_supervisor_OBJS	= supervisor.o children.o listener.o config.o parse.o \
 			  log.o notify.o session.o reply.o acl.o cidr.o \
 			  bucket.o srctable.o sandbox.o privdrop.o peer.o \
 			  pending.o proxy.o mem.o outcome.o
-test_supervisor_WRAP	= fork accept4
+test_supervisor_WRAP	= _Fork accept4
 
 # Protection: access list, per-source limits, sandbox, privilege drop.
 UNIT_TESTS	+= cidr acl bucket srctable sandbox privdrop

@@ -1,5 +1,5 @@
 /*
- * Unit tests of the supervisor's fault paths, with fork and accept4
+ * Unit tests of the supervisor's fault paths, with _Fork and accept4
  * wrapped: EMFILE rests the listeners instead of spinning, a failed fork
  * closes that connection and serving goes on, max-children refuses without
  * forking, a batch is bounded, and reaping leaves no zombie.
@@ -23,7 +23,7 @@
 
 #include "supervisor.h"
 
-pid_t	__real_fork(void);
+pid_t	__real__Fork(void);
 
 #define SCRIPT_MAX	256
 #define SOCK		0	/* accept4 script: hand out a connection */
@@ -64,9 +64,9 @@ __wrap_accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 	return sv[0];
 }
 
-/* fork plays the script: -1 fails with EAGAIN, else a made-up parent pid. */
+/* _Fork plays the script: -1 fails with EAGAIN, else a made-up parent pid. */
 pid_t
-__wrap_fork(void)
+__wrap__Fork(void)
 {
 	int	step = fork_calls < nfork ? fork_script[fork_calls] : 1;
 
@@ -263,13 +263,13 @@ test_reap_counts_and_leaves_no_zombie(void **state)
 	int		z;
 
 	(void)state;
-	if ((a = __real_fork()) == 0)
+	if ((a = __real__Fork()) == 0)
 		_exit(3);
-	if ((b = __real_fork()) == 0) {
+	if ((b = __real__Fork()) == 0) {
 		pause();
 		_exit(0);
 	}
-	if ((stranger = __real_fork()) == 0)
+	if ((stranger = __real__Fork()) == 0)
 		_exit(0);
 	memset(&kid, 0, sizeof(kid));
 	kid.pid = a;
