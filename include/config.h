@@ -29,6 +29,13 @@ enum overload_mode {
 	OVERLOAD_DEFER
 };
 
+/* sandbox: how children are shut in (sandbox.h has the mechanisms). */
+enum sandbox_use {
+	SANDBOX_USE_OFF,
+	SANDBOX_USE_ON,		/* strict mode where it can be had, else the filter */
+	SANDBOX_USE_FILTER	/* the filter always */
+};
+
 /* How much of a peer's address the logs and titles show. */
 enum log_peer {
 	LOG_PEER_FULL,
@@ -75,7 +82,7 @@ struct config {
 	char			user[CONFIG_NAME_MAX];
 	char			group[CONFIG_NAME_MAX];
 	char			chroot[CONFIG_PATH_MAX];	/* "none": off */
-	int			sandbox;
+	enum sandbox_use	sandbox;
 	int64_t			max_session_ms;	/* 0: no limit */
 	enum log_peer		log_peer;
 	struct cidr		proxy_from[CONFIG_MAX_PROXY_FROM];

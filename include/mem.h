@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 void	*mem_private(size_t);
+void	*mem_stack(size_t, size_t *);
 void	 mem_release(void *, size_t);
 
 #endif

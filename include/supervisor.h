@@ -3,6 +3,7 @@
 #define SUPERVISOR_H
 
 #include <poll.h>
+#include <signal.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -19,6 +20,11 @@
 /* How long the listeners rest after EMFILE, ENFILE, ENOBUFS or ENOMEM. */
 #define ACCEPT_BACKOFF_MS	100
 
+/* Signals the handlers noted for the loop. */
+struct signals {
+	volatile sig_atomic_t	 chld, hup, term, usr1;
+};
+
 /*
  * What every connection changes, in memory no child inherits (mem.h): a
  * page of it written after a fork would otherwise be copied for nothing.
@@ -29,6 +35,7 @@ struct supervisor_live {
 	struct outcomes		 outcomes;	/* children's figures */
 	struct counters		 count;
 	int			 changed;	/* figures may have moved */
+	struct signals		 got;		/* written by handlers */
 };
 
 struct supervisor {

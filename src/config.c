@@ -108,8 +108,9 @@ static const struct choice level_choices[] = {
 static const struct choice overload_choices[] = {
 	{ "close", OVERLOAD_CLOSE }, { "defer", OVERLOAD_DEFER }, { NULL, 0 }
 };
-static const struct choice onoff_choices[] = {
-	{ "on", 1 }, { "off", 0 }, { NULL, 0 }
+static const struct choice sandbox_choices[] = {
+	{ "on", SANDBOX_USE_ON }, { "filter", SANDBOX_USE_FILTER },
+	{ "off", SANDBOX_USE_OFF }, { NULL, 0 }
 };
 static const struct choice yesno_choices[] = {
 	{ "yes", 1 }, { "no", 0 }, { NULL, 0 }
@@ -191,7 +192,7 @@ config_defaults(struct config *cf)
 	strlcpy(cf->user, "nobody", sizeof(cf->user));
 	strlcpy(cf->group, "nogroup", sizeof(cf->group));
 	strlcpy(cf->chroot, OKD_CHROOT, sizeof(cf->chroot));
-	cf->sandbox = 1;
+	cf->sandbox = SANDBOX_USE_ON;
 	cf->log_peer = LOG_PEER_FULL;
 	cf->proxy_timeout_ms = 5 * 1000;
 }
@@ -571,7 +572,10 @@ apply(struct parser *p, const struct keyword *k, struct word *w, size_t nw)
 			    sizeof(cf->chroot));
 		return set_path(p, k->name, v, cf->chroot, sizeof(cf->chroot));
 	case KW_SANDBOX:
-		return pick(p, k->name, v, onoff_choices, &cf->sandbox);
+		if (pick(p, k->name, v, sandbox_choices, &n) == -1)
+			return -1;
+		cf->sandbox = (enum sandbox_use)n;
+		return 0;
 	case KW_MAX_SESSION:
 		return set_duration(p, k->name, v, 0, 24 * 3600 * 1000,
 		    &cf->max_session_ms);
@@ -792,7 +796,8 @@ config_print(FILE *fp, const struct config *cf)
 	fprintf(fp, "user %s\n", cf->user);
 	fprintf(fp, "group %s\n", cf->group);
 	fprintf(fp, "chroot %s\n", cf->chroot);
-	fprintf(fp, "sandbox %s\n", choice_name(onoff_choices, cf->sandbox));
+	fprintf(fp, "sandbox %s\n", choice_name(sandbox_choices,
+	    (int)cf->sandbox));
 	format_duration(buf, sizeof(buf), cf->max_session_ms);
 	fprintf(fp, "max-session %s\n", buf);
 	fprintf(fp, "log-peer %s\n", choice_name(peer_choices, cf->log_peer));

@@ -6,6 +6,8 @@
 
 #include <sys/mman.h>
 
+#include <unistd.h>
+
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h>
@@ -43,6 +45,31 @@ mem_private(size_t len)
 		(void)munmap(p, len);
 		return NULL;
 	}
+	return p;
+}
+
+/*
+ * len bytes for a stack, in such memory: its lowest *guard bytes fault on
+ * overflow, the stack is the rest.  Released with mem_release(p, len).
+ * NULL on failure.
+ */
+void *
+mem_stack(size_t len, size_t *guard)
+{
+	size_t	 pg = (size_t)sysconf(_SC_PAGESIZE);
+	char	*p;
+
+	if (len <= pg || (p = mem_private(len)) == NULL)
+		return NULL;
+	if (mprotect(p, pg, PROT_NONE) == -1) {
+		mem_release(p, len);
+		return NULL;
+	}
+#ifdef VALGRIND_STACK_REGISTER
+	/* Or valgrind takes the switch to it for a wild stack pointer. */
+	(void)VALGRIND_STACK_REGISTER(p + pg, p + len);
+#endif
+	*guard = pg;
 	return p;
 }
 

@@ -19,6 +19,7 @@
 #include <bsd/unistd.h>
 
 #include "acl.h"
+#include "altstack.h"
 #include "mem.h"
 #include "notify.h"
 #include "outcome.h"
@@ -34,7 +35,8 @@
 /* STATUS= at most this often. */
 #define STATUS_EVERY_MS	1000
 
-static volatile sig_atomic_t	got_chld, got_hup, got_term, got_usr1;
+/* Where the handlers note signals: sv->live, memory no child inherits. */
+static struct signals	*got;
 
 static const char *const refuse_names[] = {
 	[REFUSE_MAX_CHILDREN] = "max-children",
@@ -53,19 +55,21 @@ refuse_reason_name(enum refuse_reason r)
 static void
 on_signal(int sig)
 {
+	if (got == NULL)
+		return;
 	switch (sig) {
 	case SIGCHLD:
-		got_chld = 1;
+		got->chld = 1;
 		break;
 	case SIGHUP:
-		got_hup = 1;
+		got->hup = 1;
 		break;
 	case SIGTERM:
 	case SIGINT:
-		got_term = 1;
+		got->term = 1;
 		break;
 	case SIGUSR1:
-		got_usr1 = 1;
+		got->usr1 = 1;
 		break;
 	}
 }
@@ -73,7 +77,7 @@ on_signal(int sig)
 static const int handled[] = { SIGCHLD, SIGHUP, SIGTERM, SIGINT, SIGUSR1 };
 
 static void
-install_signals(sigset_t *old)
+install_signals(struct supervisor *sv, sigset_t *old)
 {
 	struct sigaction	sa;
 	sigset_t		block;
@@ -83,6 +87,7 @@ install_signals(sigset_t *old)
 	for (i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
 		sigaddset(&block, handled[i]);
 	sigprocmask(SIG_BLOCK, &block, old);
+	got = &sv->live->got;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -136,7 +141,7 @@ supervisor_debug(struct config *cf)
 static int
 prepare_sandbox(struct supervisor *sv, const struct config *cf)
 {
-	if (!cf->sandbox || sv->sandbox_ready)
+	if (cf->sandbox == SANDBOX_USE_OFF || sv->sandbox_ready)
 		return 0;
 	if (sandbox_prepare() == -1) {
 		log_warnx("sandbox: cannot build the seccomp filter");
@@ -260,21 +265,22 @@ supervisor_privileges(struct privdrop *pd, const struct config *cf)
 }
 
 /*
- * The box a child enters: strict mode unless this process already has a
- * filter, or the child logs every read (debug), which strict mode forbids.
+ * The box a child enters: strict mode unless the configuration asks for
+ * the filter, this process already has a filter, or the child logs every
+ * read (debug), which strict mode forbids.
  */
 static enum sandbox_mode
 child_sandbox(const struct supervisor *sv)
 {
-	return sv->strict && !log_enabled(LOG_DEBUG) ? SANDBOX_STRICT :
-	    SANDBOX_FILTER;
+	return sv->strict && sv->cf->sandbox == SANDBOX_USE_ON &&
+	    !log_enabled(LOG_DEBUG) ? SANDBOX_STRICT : SANDBOX_FILTER;
 }
 
 /* For the startup line: how children are boxed in. */
 const char *
 supervisor_sandbox_name(const struct supervisor *sv)
 {
-	if (!sv->cf->sandbox)
+	if (sv->cf->sandbox == SANDBOX_USE_OFF)
 		return "off";
 	return child_sandbox(sv) == SANDBOX_STRICT ? "seccomp strict mode" :
 	    "seccomp filter";
@@ -329,8 +335,9 @@ child_start(struct supervisor *sv, int fd, const char *peer,
 	}
 	session_prepare(fd, peer, sv->cf);
 	/* With the sandbox off the limits are best effort (valgrind refuses). */
-	if ((sandbox_limits(0) == -1 && sv->cf->sandbox) ||
-	    (sv->cf->sandbox && sandbox_enter(child_sandbox(sv)) == -1)) {
+	if ((sandbox_limits(0) == -1 && sv->cf->sandbox != SANDBOX_USE_OFF) ||
+	    (sv->cf->sandbox != SANDBOX_USE_OFF &&
+	    sandbox_enter(child_sandbox(sv)) == -1)) {
 		log_warn("session peer=%s: sandbox", peer);
 		_exit(OKD_EXIT_FAILURE);
 	}
@@ -338,6 +345,28 @@ child_start(struct supervisor *sv, int fd, const char *peer,
 	o->done = 1;
 	sandbox_exit(o->st.end == SESSION_ERROR ? OKD_EXIT_FAILURE :
 	    OKD_EXIT_OK);
+}
+
+/*
+ * What a child starts from: a copy made on the process stack, since the
+ * supervisor's own stack is not the child's (altstack.c).
+ */
+struct child_args {
+	struct supervisor	*sv;
+	struct outcome		*o;
+	int			 fd;
+	char			 peer[PEER_STRLEN];
+};
+
+_Static_assert(sizeof(struct child_args) <= ALTSTACK_ARG_MAX,
+    "altstack_fork hands a child at most ALTSTACK_ARG_MAX bytes");
+
+static void
+child_entry(void *p)
+{
+	struct child_args	*a = p;
+
+	child_start(a->sv, a->fd, a->peer, a->o);
 }
 
 /*
@@ -394,12 +423,13 @@ static void
 spawn(struct supervisor *sv, int fd, const struct sockaddr *sa,
     const struct sockaddr *via, struct srcent *src, const struct srckey *key)
 {
-	struct outcomes	*outs = &sv->live->outcomes;
-	struct outcome	*o;
-	struct child	 kid;
-	unsigned long	 held;
-	char		 peer[PEER_STRLEN], proxy[ADDR_STRLEN];
-	pid_t		 pid;
+	struct outcomes		*outs = &sv->live->outcomes;
+	struct outcome		*o;
+	struct child		 kid;
+	struct child_args	 args;
+	unsigned long		 held;
+	char			 peer[PEER_STRLEN], proxy[ADDR_STRLEN];
+	pid_t			 pid;
 
 	peer_label(sa, sv->cf, peer, sizeof(peer));
 	if (via != NULL)
@@ -416,13 +446,11 @@ spawn(struct supervisor *sv, int fd, const struct sockaddr *sa,
 	 * printf code, this costs the supervisor one (README, Performance).
 	 */
 	setproctitle("session %s", peer);
-	/*
-	 * _Fork, not fork(3): fork also resets glibc's and ld.so's locks in
-	 * the child (three page faults there), which only a process with more
-	 * than one thread needs, and runs fork handlers, which okd does not
-	 * register.  okd has one thread.
-	 */
-	pid = _Fork();
+	args.sv = sv;
+	args.fd = fd;
+	args.o = o;
+	strlcpy(args.peer, peer, sizeof(args.peer));
+	pid = altstack_fork(child_entry, &args, sizeof(args));
 	if (pid != 0)
 		setproctitle("%s", sv->status);
 	if (pid == -1) {
@@ -434,8 +462,6 @@ spawn(struct supervisor *sv, int fd, const struct sockaddr *sa,
 			log_warn("fork (%lu more not logged)", held);
 		return;
 	}
-	if (pid == 0)
-		child_start(sv, fd, peer, o);
 	close(fd);
 	kid.pid = pid;
 	kid.key = *key;
@@ -925,38 +951,39 @@ watchdog(struct supervisor *sv, const struct timespec *now)
 static void
 handle_signals(struct supervisor *sv, const struct timespec *now)
 {
-	if (got_chld) {
-		got_chld = 0;
+	if (sv->live->got.chld) {
+		sv->live->got.chld = 0;
 		supervisor_reap(sv);
 		sv->live->changed = 1;
 	}
-	if (got_term) {
-		got_term = 0;
+	if (sv->live->got.term) {
+		sv->live->got.term = 0;
 		if (!sv->draining)
 			drain_begin(sv, now);
 	}
-	if (got_hup) {
-		got_hup = 0;
+	if (sv->live->got.hup) {
+		sv->live->got.hup = 0;
 		if (!sv->draining)
 			reload(sv);
 	}
-	if (got_usr1) {
-		got_usr1 = 0;
+	if (sv->live->got.usr1) {
+		sv->live->got.usr1 = 0;
 		report(sv);
 	}
 }
 
-/* Runs until a drain completes; returns the exit status. */
-int
-supervisor_run(struct supervisor *sv)
+/* The loop, on the supervisor's own stack (altstack.c). */
+static int
+run_loop(void *arg)
 {
-	struct pollfd	*pfd;
-	struct timespec	 now, ts;
-	sigset_t	 waitmask, blocked;
-	size_t		 n, np, i;
-	int64_t		 ms;
+	struct supervisor	*sv = arg;
+	struct pollfd		*pfd;
+	struct timespec		 now, ts;
+	sigset_t		 waitmask, blocked;
+	size_t			 n, np, i;
+	int64_t			 ms;
 
-	install_signals(&waitmask);
+	install_signals(sv, &waitmask);
 	notify_ready();
 	for (;;) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
@@ -987,7 +1014,8 @@ supervisor_run(struct supervisor *sv)
 		sigprocmask(SIG_SETMASK, &waitmask, &blocked);
 		sigprocmask(SIG_SETMASK, &blocked, NULL);
 		/* Signals first: a SIGTERM must not be followed by a batch. */
-		if (got_chld || got_hup || got_term || got_usr1)
+		if (sv->live->got.chld || sv->live->got.hup ||
+		    sv->live->got.term || sv->live->got.usr1)
 			continue;
 		/* Backwards: handling entry i may move the last one into it. */
 		for (i = np; i-- > 0;)
@@ -1003,11 +1031,26 @@ supervisor_run(struct supervisor *sv)
 	return OKD_EXIT_OK;
 }
 
+/*
+ * Runs until a drain completes; returns the exit status.  Forks are made
+ * with _Fork, not fork(3): fork also resets glibc's and ld.so's locks in
+ * the child (three page faults there), which only a process with more than
+ * one thread needs, and runs fork handlers, which okd does not register.
+ * okd has one thread.
+ */
+int
+supervisor_run(struct supervisor *sv)
+{
+	return altstack_run(run_loop, sv);
+}
+
 /* Everything supervisor_init and the loop allocated. */
 void
 supervisor_free(struct supervisor *sv)
 {
 	if (sv->live != NULL) {
+		if (got == &sv->live->got)
+			got = NULL;
 		children_free(&sv->live->kids);
 		srctable_free(&sv->live->sources);
 		outcomes_free(&sv->live->outcomes);

@@ -19,7 +19,7 @@ HOLD_SMALL=1000
 HOLD_BIG=${BENCH_HOLD_BIG:-10000}
 HOLD_IDLE=120		# idle timeout while holding: survives the opening
 PORT0=19100
-ALL="forkmin forkmin-static epollmin tcpserver xinetd ssa socat okd okd-warn okd-nosb okd-bl5"
+ALL="forkmin forkmin-static epollmin tcpserver xinetd ssa socat okd okd-warn okd-filter okd-nosb okd-bl5"
 SERVERS=${BENCH_SERVERS:-$(echo "$ALL" | sed 's/ forkmin-static//')}
 MEMSERVERS="forkmin epollmin tcpserver xinetd ssa socat okd okd-nosb"
 BIGSERVERS="forkmin epollmin okd"
@@ -83,7 +83,9 @@ okdcmd() {
 		c="$c -o 'max-per-source 30000'"
 	fi
 	[ "$1" = okd-bl5 ] || c="$c -o 'backlog 128'"
-	# okd-nosb: the sandbox off, to show what entering it costs.
+	# okd-filter: the seccomp filter instead of strict mode; okd-nosb: the
+	# sandbox off, to show what entering each costs.
+	[ "$1" = okd-filter ] && c="$c -o 'sandbox filter'"
 	[ "$1" = okd-nosb ] && c="$c -o 'sandbox off'"
 	if [ "$1" = okd-warn ]; then
 		c="$c -o 'log-level warning'"
@@ -141,7 +143,7 @@ servercmd() {
 		echo "systemd-socket-activate --inetd -a -l 127.0.0.1:$2 $h" ;;
 	socat)
 		echo "socat TCP-LISTEN:$2,bind=127.0.0.1,reuseaddr,fork,backlog=128 EXEC:'$h'" ;;
-	okd|okd-warn|okd-nosb|okd-bl5)
+	okd|okd-warn|okd-filter|okd-nosb|okd-bl5)
 		okdcmd "$1" "$2" "${3:-}" ;;
 	esac
 }
@@ -282,8 +284,9 @@ ELAPSED=$(($(date +%s) - t0))
 	echo "- the load generator shares the $(nproc) CPUs with the server:" \
 	    "ratios matter, absolute numbers drift"
 	echo "- okd logs at info (okd-warn: warning) to stderr, redirected to" \
-	    "$W/okd*.log; children enter seccomp strict mode (okd-nosb:" \
-	    "sandbox off); okd-bl5 keeps the shipped backlog (5);" \
+	    "$W/okd*.log; children enter seccomp strict mode (okd-filter:" \
+	    "the seccomp filter; okd-nosb: sandbox off); okd-bl5 keeps the" \
+	    "shipped backlog (5);" \
 	    "every other server listens with backlog 128, except xinetd" \
 	    "(fixed 64) and systemd-socket-activate (fixed SOMAXCONN)"
 	echo "- memory runs raise every server's idle timeout to ${HOLD_IDLE} s" \

@@ -349,6 +349,31 @@ test_child_sandboxed(void **state)
 	assert_int_equal(okd_stat(p, "violations"), 0);
 }
 
+/* sandbox filter: the child loads the filter (Seccomp 2) even where strict mode is possible, and still serves. */
+static void
+test_child_sandbox_filter(void **state)
+{
+	struct okd_proc	*p = start(state, "listen 127.0.0.1:%PORT%\n"
+			    "sandbox filter\n");
+	char		 v[128];
+	pid_t		 kid;
+	int		 fd;
+
+	assert_int_equal(okd_log_wait(p, "sandbox seccomp filter", 3000), 0);
+	fd = tcp_connect("127.0.0.1", p->port);
+	assert_true(fd >= 0);
+	assert_int_equal(roundtrip(fd, "x"), 0);
+	assert_int_equal(okd_log_wait(p, "accept peer=", 3000), 0);
+	kid = child_pid(p);
+	assert_true(kid > 0);
+	assert_int_equal(status_field(kid, "Seccomp", v, sizeof(v)), 0);
+	assert_string_equal(v, "2");
+	assert_int_equal(roundtrip(fd, "y"), 0);
+	close(fd);
+	assert_int_equal(okd_log_wait(p, "reads=2 reason=eof", 3000), 0);
+	assert_int_equal(okd_stat(p, "violations"), 0);
+}
+
 /* The signal mask of the given line (SigCgt, SigIgn, SigBlk) of pid. */
 static unsigned long long
 signal_mask(pid_t pid, const char *line)
@@ -431,6 +456,7 @@ main(void)
 		cmocka_unit_test_teardown(test_child_sandboxed, teardown),
 		cmocka_unit_test_teardown(test_child_signal_dispositions,
 		    teardown),
+		cmocka_unit_test_teardown(test_child_sandbox_filter, teardown),
 		cmocka_unit_test(test_bad_user_is_config_error),
 	};
 

@@ -135,7 +135,7 @@ test_protection_keywords(void **state)
 	assert_string_equal(cf.user, "nobody");
 	assert_string_equal(cf.group, "nogroup");
 	assert_string_equal(cf.chroot, OKD_CHROOT);
-	assert_int_equal(cf.sandbox, 1);
+	assert_int_equal(cf.sandbox, SANDBOX_USE_ON);
 	assert_int_equal(cf.max_session_ms, 0);
 	assert_int_equal(cf.log_peer, LOG_PEER_FULL);
 	assert_int_equal(parse(&cf,
@@ -170,7 +170,7 @@ test_protection_keywords(void **state)
 	assert_int_equal(cf.acl.rule[3].action, ACL_DENY);
 	assert_string_equal(cf.user, "daemon");
 	assert_string_equal(cf.chroot, "none");
-	assert_int_equal(cf.sandbox, 0);
+	assert_int_equal(cf.sandbox, SANDBOX_USE_OFF);
 	assert_int_equal(cf.max_session_ms, 3600000);
 	assert_int_equal(cf.log_peer, LOG_PEER_PREFIX);
 	/* rate-limit without burst: the burst is N. */
@@ -200,7 +200,8 @@ test_protection_errors(void **state)
 	expect_error("allow 10.0.0.1/8\n", "t.conf:1: allow: \"10.0.0.1/8\": host bits set");
 	expect_error("deny 300.0.0.0/8\n", "t.conf:1: deny: \"300.0.0.0/8\"");
 	expect_error("chroot var/empty\n", "chroot: \"var/empty\" is not an absolute path");
-	expect_error("sandbox maybe\n", "sandbox: \"maybe\" is not one of on, off");
+	expect_error("sandbox maybe\n",
+	    "sandbox: \"maybe\" is not one of on, filter, off");
 	expect_error("max-session 2d\n", "max-session: \"2d\": invalid unit");
 	expect_error("log-peer some\n", "log-peer: \"some\" is not one of full, prefix, none");
 }
@@ -364,8 +365,9 @@ test_print_reads_back(void **state)
 	    "allow ::1\ndeny 10.0.0.0/8\nallow *\noverload defer\n"
 	    "source-prefix 0 128\nmax-session 2m\nlog-peer none\n"
 	    "listen 127.0.0.1:7 proxy-protocol\nproxy-from 127.0.0.0/8\n"
-	    "proxy-from ::1\nproxy-timeout 3500ms\nreuse-port yes\n",
-	    NULL, 0), 0);
+	    "proxy-from ::1\nproxy-timeout 3500ms\nreuse-port yes\n"
+	    "sandbox filter\n", NULL, 0), 0);
+	assert_int_equal(a.sandbox, SANDBOX_USE_FILTER);
 	fp = open_memstream(&text, &len);
 	config_print(fp, &a);
 	fclose(fp);
