@@ -75,10 +75,10 @@ test_config_OBJS	= config.o parse.o log.o acl.o cidr.o bucket.o
 test_session_OBJS	= session.o reply.o log.o parse.o config.o acl.o \
 			  cidr.o bucket.o
 test_session_WRAP	= write
-test_supervisor_OBJS	= supervisor.o children.o listener.o config.o parse.o \
-			  log.o notify.o session.o reply.o acl.o cidr.o \
-			  bucket.o srctable.o sandbox.o privdrop.o peer.o \
-			  pending.o proxy.o mem.o outcome.o
+test_supervisor_OBJS	= supervisor.o altstack.o children.o listener.o \
+			  config.o parse.o log.o notify.o session.o reply.o \
+			  acl.o cidr.o bucket.o srctable.o sandbox.o \
+			  privdrop.o peer.o pending.o proxy.o mem.o outcome.o
 test_supervisor_WRAP	= _Fork accept4
 
 # Protection: access list, per-source limits, sandbox, privilege drop.
