@@ -126,6 +126,10 @@ verify(const struct privdrop *pd, const char **errstr)
 int
 privdrop_apply(const struct privdrop *pd, const char **errstr)
 {
+	/* Built here, not a literal: okd's read-only data would cost each
+	 * child a page fault. */
+	char	slash[2] = { '/', '\0' };
+
 	if (geteuid() != 0)
 		return 1;
 	if (pd->dochroot) {
@@ -133,7 +137,7 @@ privdrop_apply(const struct privdrop *pd, const char **errstr)
 			*errstr = "chroot failed";
 			return -1;
 		}
-		if (chdir("/") == -1) {
+		if (chdir(slash) == -1) {
 			*errstr = "chdir to the new root failed";
 			return -1;
 		}
