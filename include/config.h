@@ -32,7 +32,8 @@ enum overload_mode {
 /* sandbox: how children are shut in (sandbox.h has the mechanisms). */
 enum sandbox_use {
 	SANDBOX_USE_OFF,
-	SANDBOX_USE_ON,		/* strict mode where it can be had, else the filter */
+	SANDBOX_USE_ON,		/* strict mode or the filter, by session length */
+	SANDBOX_USE_STRICT,	/* strict mode where it can be had */
 	SANDBOX_USE_FILTER	/* the filter always */
 };
 

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "children.h"
@@ -36,6 +37,7 @@ struct supervisor_live {
 	struct counters		 count;
 	int			 changed;	/* figures may have moved */
 	struct signals		 got;		/* written by handlers */
+	uint64_t		 reads_avg16;	/* reads a session, lately, x16 */
 };
 
 struct supervisor {

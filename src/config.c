@@ -109,8 +109,9 @@ static const struct choice overload_choices[] = {
 	{ "close", OVERLOAD_CLOSE }, { "defer", OVERLOAD_DEFER }, { NULL, 0 }
 };
 static const struct choice sandbox_choices[] = {
-	{ "on", SANDBOX_USE_ON }, { "filter", SANDBOX_USE_FILTER },
-	{ "off", SANDBOX_USE_OFF }, { NULL, 0 }
+	{ "on", SANDBOX_USE_ON }, { "strict", SANDBOX_USE_STRICT },
+	{ "filter", SANDBOX_USE_FILTER }, { "off", SANDBOX_USE_OFF },
+	{ NULL, 0 }
 };
 static const struct choice yesno_choices[] = {
 	{ "yes", 1 }, { "no", 0 }, { NULL, 0 }

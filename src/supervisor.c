@@ -265,15 +265,40 @@ supervisor_privileges(struct privdrop *pd, const struct config *cf)
 }
 
 /*
- * The box a child enters: strict mode unless the configuration asks for
- * the filter, this process already has a filter, or the child logs every
- * read (debug), which strict mode forbids.
+ * With sandbox on, a child enters the filter instead of strict mode while
+ * recent sessions average more reads than this.  Strict mode costs
+ * nothing to enter but turns the child's time stamp counter off, which
+ * some hypervisors make cost microseconds at each switch to or from the
+ * child, one or two a read; the filter costs about 0.1 ms, once.
+ */
+#define STRICT_MAX_READS	16
+
+/* The reads of an ended session, into an average over about eight. */
+static void
+note_reads(struct supervisor_live *live, uint64_t reads)
+{
+	/* The child wrote it: bounded before it is scaled. */
+	if (reads > 1000000)
+		reads = 1000000;
+	live->reads_avg16 = live->reads_avg16 - live->reads_avg16 / 8 +
+	    reads * 2;
+}
+
+/*
+ * The box a child enters: strict mode or the filter as above, unless the
+ * configuration names one, this process already has a filter, or the
+ * child logs every read (debug), which strict mode forbids.
  */
 static enum sandbox_mode
 child_sandbox(const struct supervisor *sv)
 {
-	return sv->strict && sv->cf->sandbox == SANDBOX_USE_ON &&
-	    !log_enabled(LOG_DEBUG) ? SANDBOX_STRICT : SANDBOX_FILTER;
+	if (!sv->strict || log_enabled(LOG_DEBUG) ||
+	    sv->cf->sandbox == SANDBOX_USE_FILTER)
+		return SANDBOX_FILTER;
+	if (sv->cf->sandbox == SANDBOX_USE_ON &&
+	    sv->live->reads_avg16 > STRICT_MAX_READS * 16)
+		return SANDBOX_FILTER;
+	return SANDBOX_STRICT;
 }
 
 /* For the startup line: how children are boxed in. */
@@ -282,8 +307,11 @@ supervisor_sandbox_name(const struct supervisor *sv)
 {
 	if (sv->cf->sandbox == SANDBOX_USE_OFF)
 		return "off";
-	return child_sandbox(sv) == SANDBOX_STRICT ? "seccomp strict mode" :
-	    "seccomp filter";
+	if (child_sandbox(sv) == SANDBOX_FILTER)
+		return "seccomp filter";
+	return sv->cf->sandbox == SANDBOX_USE_ON ? "seccomp strict mode "
+	    "(the filter while sessions average over 16 reads)" :
+	    "seccomp strict mode";
 }
 
 /*
@@ -301,16 +329,34 @@ set_disposition(int sig, void (*handler)(int))
 }
 
 /*
+ * What a child starts from: a copy made on the process stack, since the
+ * supervisor's own stack and private memory are not the child's
+ * (altstack.c, mem.c); so the sandbox is chosen before the fork.
+ */
+struct child_args {
+	struct supervisor	*sv;
+	struct outcome		*o;		/* the figures, for the close line */
+	int			 fd;
+	enum sandbox_mode	 box;
+	char			 peer[PEER_STRLEN];
+};
+
+_Static_assert(sizeof(struct child_args) <= ALTSTACK_ARG_MAX,
+    "altstack_fork hands a child at most ALTSTACK_ARG_MAX bytes");
+
+/*
  * In the child: drop the supervisor's state and privileges, get the
- * session ready, enter the sandbox, and only then read a byte.  The
- * figures go to o for the supervisor's close line; never returns.
+ * session ready, enter the sandbox, and only then read a byte; never
+ * returns.
  */
 static __dead void
-child_start(struct supervisor *sv, int fd, const char *peer,
-    struct outcome *o)
+child_start(const struct child_args *a)
 {
-	const char	*err;
-	size_t		 i;
+	struct supervisor	*sv = a->sv;
+	const char		*err, *peer = a->peer;
+	struct outcome		*o = a->o;
+	int			 fd = a->fd;
+	size_t			 i;
 
 	for (i = 0; i < sv->ls->n; i++)
 		close(sv->ls->l[i].fd);
@@ -337,7 +383,7 @@ child_start(struct supervisor *sv, int fd, const char *peer,
 	/* With the sandbox off the limits are best effort (valgrind refuses). */
 	if ((sandbox_limits(0) == -1 && sv->cf->sandbox != SANDBOX_USE_OFF) ||
 	    (sv->cf->sandbox != SANDBOX_USE_OFF &&
-	    sandbox_enter(child_sandbox(sv)) == -1)) {
+	    sandbox_enter(a->box) == -1)) {
 		log_warn("session peer=%s: sandbox", peer);
 		_exit(OKD_EXIT_FAILURE);
 	}
@@ -347,27 +393,12 @@ child_start(struct supervisor *sv, int fd, const char *peer,
 	    OKD_EXIT_OK);
 }
 
-/*
- * What a child starts from: a copy made on the process stack, since the
- * supervisor's own stack is not the child's (altstack.c).
- */
-struct child_args {
-	struct supervisor	*sv;
-	struct outcome		*o;
-	int			 fd;
-	char			 peer[PEER_STRLEN];
-};
-
-_Static_assert(sizeof(struct child_args) <= ALTSTACK_ARG_MAX,
-    "altstack_fork hands a child at most ALTSTACK_ARG_MAX bytes");
-
 static void
 child_entry(void *p)
 {
-	struct child_args	*a = p;
-
-	child_start(a->sv, a->fd, a->peer, a->o);
+	child_start(p);
 }
+
 
 /*
  * Turns a connection away without forking: counted, the refuse-message
@@ -449,6 +480,7 @@ spawn(struct supervisor *sv, int fd, const struct sockaddr *sa,
 	args.sv = sv;
 	args.fd = fd;
 	args.o = o;
+	args.box = child_sandbox(sv);
 	strlcpy(args.peer, peer, sizeof(args.peer));
 	pid = altstack_fork(child_entry, &args, sizeof(args));
 	if (pid != 0)
@@ -674,8 +706,11 @@ child_ended(struct supervisor *sv, const struct child *kid, int st,
 	unsigned long	held;
 	long		pid = (long)kid->pid;
 
-	if (sv->live->outcomes.shared[kid->outcome].done)
+	if (sv->live->outcomes.shared[kid->outcome].done) {
 		log_outcome(sv, kid, now);
+		note_reads(sv->live,
+		    sv->live->outcomes.shared[kid->outcome].st.reads);
+	}
 	outcomes_give(&sv->live->outcomes, kid->outcome);
 	if (sandbox_violation(st))
 		sv->live->count.violations++;

@@ -374,6 +374,79 @@ test_child_sandbox_filter(void **state)
 	assert_int_equal(okd_stat(p, "violations"), 0);
 }
 
+/* n sessions of reads round trips each, one after another; waits for their close lines. */
+static void
+sessions(struct okd_proc *p, int n, int reads)
+{
+	int	i, k, fd, before = okd_log_count(p, "reason=eof");
+	long	end;
+
+	for (i = 0; i < n; i++) {
+		fd = tcp_connect("127.0.0.1", p->port);
+		assert_true(fd >= 0);
+		for (k = 0; k < reads; k++)
+			assert_int_equal(roundtrip(fd, "x"), 0);
+		shutdown(fd, SHUT_WR);
+		assert_int_equal(expect_eof(fd, 3000), 0);
+		close(fd);
+	}
+	end = now_ms() + 5000;
+	while (okd_log_count(p, "reason=eof") < before + n && now_ms() < end)
+		usleep(10000);
+	assert_int_equal(okd_log_count(p, "reason=eof"), before + n);
+}
+
+/* The Seccomp field of a new child, which is left connected in *fd. */
+static void
+new_child_seccomp(struct okd_proc *p, int *fd, char *v, size_t vsz)
+{
+	int	before = okd_log_count(p, "accept peer=");
+	long	end = now_ms() + 3000;
+	char	*log, *at, *last = NULL;
+	pid_t	 kid = -1;
+
+	*fd = tcp_connect("127.0.0.1", p->port);
+	assert_true(*fd >= 0);
+	assert_int_equal(roundtrip(*fd, "x"), 0);
+	while (okd_log_count(p, "accept peer=") == before && now_ms() < end)
+		usleep(10000);
+	log = okd_log_read(p);
+	for (at = log; (at = strstr(at, "accept peer=")) != NULL; at++)
+		last = at;
+	if (last != NULL && (at = strstr(last, " pid=")) != NULL)
+		kid = (pid_t)strtol(at + 5, NULL, 10);
+	free(log);
+	assert_true(kid > 0);
+	assert_int_equal(status_field(kid, "Seccomp", v, vsz), 0);
+}
+
+/*
+ * sandbox on: children enter strict mode while sessions are short, the
+ * filter once recent sessions average more than 16 reads, and strict mode
+ * again when they are short again.  Without strict mode (sanitizer
+ * builds) every child has the filter.
+ */
+static void
+test_sandbox_follows_session_length(void **state)
+{
+	struct okd_proc	*p = start(state, "listen 127.0.0.1:%PORT%\n");
+	char		 v[16];
+	int		 fd, strict = strict_mode(p);
+
+	new_child_seccomp(p, &fd, v, sizeof(v));
+	assert_string_equal(v, strict ? "1" : "2");
+	close(fd);
+	sessions(p, 8, 40);
+	new_child_seccomp(p, &fd, v, sizeof(v));
+	assert_string_equal(v, "2");
+	close(fd);
+	sessions(p, 24, 1);
+	new_child_seccomp(p, &fd, v, sizeof(v));
+	assert_string_equal(v, strict ? "1" : "2");
+	close(fd);
+	assert_int_equal(okd_stat(p, "violations"), 0);
+}
+
 /* The signal mask of the given line (SigCgt, SigIgn, SigBlk) of pid. */
 static unsigned long long
 signal_mask(pid_t pid, const char *line)
@@ -457,6 +530,8 @@ main(void)
 		cmocka_unit_test_teardown(test_child_signal_dispositions,
 		    teardown),
 		cmocka_unit_test_teardown(test_child_sandbox_filter, teardown),
+		cmocka_unit_test_teardown(test_sandbox_follows_session_length,
+		    teardown),
 		cmocka_unit_test(test_bad_user_is_config_error),
 	};
 

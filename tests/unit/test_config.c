@@ -201,7 +201,7 @@ test_protection_errors(void **state)
 	expect_error("deny 300.0.0.0/8\n", "t.conf:1: deny: \"300.0.0.0/8\"");
 	expect_error("chroot var/empty\n", "chroot: \"var/empty\" is not an absolute path");
 	expect_error("sandbox maybe\n",
-	    "sandbox: \"maybe\" is not one of on, filter, off");
+	    "sandbox: \"maybe\" is not one of on, strict, filter, off");
 	expect_error("max-session 2d\n", "max-session: \"2d\": invalid unit");
 	expect_error("log-peer some\n", "log-peer: \"some\" is not one of full, prefix, none");
 }
