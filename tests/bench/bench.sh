@@ -284,9 +284,10 @@ ELAPSED=$(($(date +%s) - t0))
 	echo "- the load generator shares the $(nproc) CPUs with the server:" \
 	    "ratios matter, absolute numbers drift"
 	echo "- okd logs at info (okd-warn: warning) to stderr, redirected to" \
-	    "$W/okd*.log; children enter seccomp strict mode (okd-filter:" \
-	    "the seccomp filter; okd-nosb: sandbox off); okd-bl5 keeps the" \
-	    "shipped backlog (5);" \
+	    "$W/okd*.log; children enter seccomp with the default sandbox on" \
+	    "(strict mode for short sessions, the filter for long ones;" \
+	    "okd-filter: the filter always; okd-nosb: sandbox off); okd-bl5" \
+	    "keeps the shipped backlog (5);" \
 	    "every other server listens with backlog 128, except xinetd" \
 	    "(fixed 64) and systemd-socket-activate (fixed SOMAXCONN)"
 	echo "- memory runs raise every server's idle timeout to ${HOLD_IDLE} s" \
