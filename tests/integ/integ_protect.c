@@ -396,6 +396,21 @@ sessions(struct okd_proc *p, int n, int reads)
 	assert_int_equal(okd_log_count(p, "reason=eof"), before + n);
 }
 
+/* Ends a session and waits for its close line. */
+static void
+end_session(struct okd_proc *p, int fd)
+{
+	int	before = okd_log_count(p, "reason=eof");
+	long	end = now_ms() + 5000;
+
+	shutdown(fd, SHUT_WR);
+	assert_int_equal(expect_eof(fd, 3000), 0);
+	close(fd);
+	while (okd_log_count(p, "reason=eof") == before && now_ms() < end)
+		usleep(10000);
+	assert_int_equal(okd_log_count(p, "reason=eof"), before + 1);
+}
+
 /* The Seccomp field of a new child, which is left connected in *fd. */
 static void
 new_child_seccomp(struct okd_proc *p, int *fd, char *v, size_t vsz)
@@ -435,15 +450,15 @@ test_sandbox_follows_session_length(void **state)
 
 	new_child_seccomp(p, &fd, v, sizeof(v));
 	assert_string_equal(v, strict ? "1" : "2");
-	close(fd);
+	end_session(p, fd);
 	sessions(p, 8, 40);
 	new_child_seccomp(p, &fd, v, sizeof(v));
 	assert_string_equal(v, "2");
-	close(fd);
+	end_session(p, fd);
 	sessions(p, 24, 1);
 	new_child_seccomp(p, &fd, v, sizeof(v));
 	assert_string_equal(v, strict ? "1" : "2");
-	close(fd);
+	end_session(p, fd);
 	assert_int_equal(okd_stat(p, "violations"), 0);
 }
 
