@@ -26,7 +26,6 @@
 static enum log_target	log_to = LOG_TARGET_STDERR;
 static int		log_level = LOG_INFO;
 
-
 /*
  * The journal is the target when systemd says our stderr is its stream:
  * JOURNAL_STREAM holds "device:inode" of that stream.
@@ -350,4 +349,3 @@ log_escape(char *dst, size_t dstsz, const void *src, size_t len)
 	    VIS_OCTAL | VIS_DQ);
 	return r < 0 ? strlen(dst) : (size_t)r;
 }
-

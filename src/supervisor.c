@@ -399,7 +399,6 @@ child_entry(void *p)
 	child_start(p);
 }
 
-
 /*
  * Turns a connection away without forking: counted, the refuse-message
  * tried once, and a log line at most once a second per reason.  via is the
@@ -703,13 +702,13 @@ static void
 child_ended(struct supervisor *sv, const struct child *kid, int st,
     const struct timespec *now)
 {
-	unsigned long	held;
-	long		pid = (long)kid->pid;
+	const struct outcome	*o = &sv->live->outcomes.shared[kid->outcome];
+	unsigned long		 held;
+	long			 pid = (long)kid->pid;
 
-	if (sv->live->outcomes.shared[kid->outcome].done) {
+	if (o->done) {
 		log_outcome(sv, kid, now);
-		note_reads(sv->live,
-		    sv->live->outcomes.shared[kid->outcome].st.reads);
+		note_reads(sv->live, o->st.reads);
 	}
 	outcomes_give(&sv->live->outcomes, kid->outcome);
 	if (sandbox_violation(st))
