@@ -285,18 +285,40 @@ status_field(pid_t pid, const char *key, char *out, size_t outsz)
 	return found;
 }
 
-/* The pid of okd's one child, from the accept line. */
+/* The pid of okd's newest child, from the last accept line. */
 static pid_t
 child_pid(struct okd_proc *p)
 {
-	char	*log = okd_log_read(p), *at;
+	char	*log = okd_log_read(p), *at, *last = NULL;
 	pid_t	 pid = -1;
 
-	if ((at = strstr(log, "accept peer=")) != NULL &&
-	    (at = strstr(at, " pid=")) != NULL)
+	for (at = log; (at = strstr(at, "accept peer=")) != NULL; at++)
+		last = at;
+	if (last != NULL && (at = strstr(last, " pid=")) != NULL)
 		pid = (pid_t)strtol(at + 5, NULL, 10);
 	free(log);
 	return pid;
+}
+
+/*
+ * A new session, one round trip in, left open in *fd; returns its child's
+ * pid once the accept line is logged.
+ */
+static pid_t
+new_child(struct okd_proc *p, int *fd)
+{
+	int	before = okd_log_count(p, "accept peer=");
+	long	end = now_ms() + 3000;
+	pid_t	kid;
+
+	*fd = tcp_connect("127.0.0.1", p->port);
+	assert_true(*fd >= 0);
+	assert_int_equal(roundtrip(*fd, "x"), 0);
+	while (okd_log_count(p, "accept peer=") == before && now_ms() < end)
+		usleep(10000);
+	kid = child_pid(p);
+	assert_true(kid > 0);
+	return kid;
 }
 
 /* What the startup line says of the children's sandbox. */
@@ -360,40 +382,13 @@ test_child_sandbox_filter(void **state)
 	int		 fd;
 
 	assert_int_equal(okd_log_wait(p, "sandbox seccomp filter", 3000), 0);
-	fd = tcp_connect("127.0.0.1", p->port);
-	assert_true(fd >= 0);
-	assert_int_equal(roundtrip(fd, "x"), 0);
-	assert_int_equal(okd_log_wait(p, "accept peer=", 3000), 0);
-	kid = child_pid(p);
-	assert_true(kid > 0);
+	kid = new_child(p, &fd);
 	assert_int_equal(status_field(kid, "Seccomp", v, sizeof(v)), 0);
 	assert_string_equal(v, "2");
 	assert_int_equal(roundtrip(fd, "y"), 0);
 	close(fd);
 	assert_int_equal(okd_log_wait(p, "reads=2 reason=eof", 3000), 0);
 	assert_int_equal(okd_stat(p, "violations"), 0);
-}
-
-/* n sessions of reads round trips each, one after another; waits for their close lines. */
-static void
-sessions(struct okd_proc *p, int n, int reads)
-{
-	int	i, k, fd, before = okd_log_count(p, "reason=eof");
-	long	end;
-
-	for (i = 0; i < n; i++) {
-		fd = tcp_connect("127.0.0.1", p->port);
-		assert_true(fd >= 0);
-		for (k = 0; k < reads; k++)
-			assert_int_equal(roundtrip(fd, "x"), 0);
-		shutdown(fd, SHUT_WR);
-		assert_int_equal(expect_eof(fd, 3000), 0);
-		close(fd);
-	}
-	end = now_ms() + 5000;
-	while (okd_log_count(p, "reason=eof") < before + n && now_ms() < end)
-		usleep(10000);
-	assert_int_equal(okd_log_count(p, "reason=eof"), before + n);
 }
 
 /* Ends a session and waits for its close line. */
@@ -411,28 +406,26 @@ end_session(struct okd_proc *p, int fd)
 	assert_int_equal(okd_log_count(p, "reason=eof"), before + 1);
 }
 
+/* n sessions of reads round trips each, one after another, each closed. */
+static void
+sessions(struct okd_proc *p, int n, int reads)
+{
+	int	i, k, fd;
+
+	for (i = 0; i < n; i++) {
+		fd = tcp_connect("127.0.0.1", p->port);
+		assert_true(fd >= 0);
+		for (k = 0; k < reads; k++)
+			assert_int_equal(roundtrip(fd, "x"), 0);
+		end_session(p, fd);
+	}
+}
+
 /* The Seccomp field of a new child, which is left connected in *fd. */
 static void
 new_child_seccomp(struct okd_proc *p, int *fd, char *v, size_t vsz)
 {
-	int	before = okd_log_count(p, "accept peer=");
-	long	end = now_ms() + 3000;
-	char	*log, *at, *last = NULL;
-	pid_t	 kid = -1;
-
-	*fd = tcp_connect("127.0.0.1", p->port);
-	assert_true(*fd >= 0);
-	assert_int_equal(roundtrip(*fd, "x"), 0);
-	while (okd_log_count(p, "accept peer=") == before && now_ms() < end)
-		usleep(10000);
-	log = okd_log_read(p);
-	for (at = log; (at = strstr(at, "accept peer=")) != NULL; at++)
-		last = at;
-	if (last != NULL && (at = strstr(last, " pid=")) != NULL)
-		kid = (pid_t)strtol(at + 5, NULL, 10);
-	free(log);
-	assert_true(kid > 0);
-	assert_int_equal(status_field(kid, "Seccomp", v, vsz), 0);
+	assert_int_equal(status_field(new_child(p, fd), "Seccomp", v, vsz), 0);
 }
 
 /*
@@ -492,12 +485,7 @@ test_child_signal_dispositions(void **state)
 	pid_t			 kid;
 	int			 fd;
 
-	fd = tcp_connect("127.0.0.1", p->port);
-	assert_true(fd >= 0);
-	assert_int_equal(roundtrip(fd, "x"), 0);
-	assert_int_equal(okd_log_wait(p, "accept peer=", 3000), 0);
-	kid = child_pid(p);
-	assert_true(kid > 0);
+	kid = new_child(p, &fd);
 	mine = sigbit(SIGHUP) | sigbit(SIGINT) | sigbit(SIGUSR1) |
 	    sigbit(SIGCHLD) | sigbit(SIGTERM) | sigbit(SIGPIPE) |
 	    sigbit(SIGALRM);
