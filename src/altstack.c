@@ -13,6 +13,7 @@
  */
 
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -23,21 +24,25 @@
 /* As the main thread's default; untouched pages cost nothing. */
 #define ALTSTACK_SIZE	(8 * 1024 * 1024)
 
-/* A fork asked for on the private stack, made on the process's. */
-struct fork_call {
+/* More than the fork side's frames take below fork_loop's caller. */
+#define FORK_FRAMES	1024
+
+/*
+ * The two sides of the switch and the fork asked for, in private memory:
+ * every field is written at each fork, and none of it is the child's.
+ */
+struct switchboard {
+	ucontext_t	  home;		/* the fork side, between forks */
+	ucontext_t	  away;		/* the loop, during a fork */
 	void		(*child)(void *);
+	size_t		  len;
 	pid_t		  pid;
 	int		  finished;	/* the loop returned */
 	unsigned char	  arg[ALTSTACK_ARG_MAX];
 };
 
-/*
- * Set once per run and only read per fork, so their pages stay shared
- * and unwritten.  away lives in private memory: it is written at every
- * switch.
- */
-static struct fork_call	*call;
-static ucontext_t	*home, *away;
+/* Set once per run and only read per fork. */
+static struct switchboard	*sb;
 
 #ifndef OKD_SANITIZE
 static int		(*loop_fn)(void *);
@@ -48,18 +53,76 @@ static void
 loop_entry(void)
 {
 	loop_ret = loop_fn(loop_arg);
-	call->finished = 1;
+	sb->finished = 1;
 	/* Returning resumes uc_link: home, after its last switch. */
+}
+
+/*
+ * The fork, on the process stack.  The child's copy of the call is made
+ * in this frame, which the child inherits; the switchboard is not.
+ */
+static __attribute__((noinline)) void
+fork_here(void)
+{
+	unsigned char	  arg[ALTSTACK_ARG_MAX];
+	void		(*child)(void *) = sb->child;
+	pid_t		  pid;
+
+	memcpy(arg, sb->arg, sb->len);
+	if ((pid = _Fork()) == 0) {
+		if (child != NULL)
+			child(arg);
+		_exit(1);	/* child() must not return */
+	}
+	sb->pid = pid;
+}
+
+static __attribute__((noinline)) void
+fork_loop(void)
+{
+	/* cppcheck-suppress swapcontextCalled */
+	swapcontext(&sb->home, &sb->away);
+	while (!sb->finished) {
+		fork_here();
+		/* cppcheck-suppress swapcontextCalled */
+		swapcontext(&sb->home, &sb->away);
+	}
+}
+
+/* fork_loop, FORK_FRAMES lower on the stack. */
+static __attribute__((noinline)) void
+fork_loop_lower(void)
+{
+	volatile char	skip[FORK_FRAMES];
+
+	skip[0] = 0;
+	fork_loop();
+	(void)skip[0];
+}
+
+/*
+ * The fork side's frames must lie in one page.  After each fork the
+ * parent writes the stack page it returns to, which the child shares, so
+ * that page costs a copy; a second page of frames would cost a second.
+ */
+static void
+fork_side(void)
+{
+	char	here;
+	size_t	pg = (size_t)sysconf(_SC_PAGESIZE);
+
+	if (((uintptr_t)&here & (pg - 1)) < FORK_FRAMES)
+		fork_loop_lower();
+	else
+		fork_loop();
 }
 
 static int
 run_away(int (*fn)(void *), void *arg)
 {
-	struct fork_call	 fc;
-	ucontext_t		 here;
-	sigset_t		 all, before;
-	char			*stack;
-	size_t			 guard;
+	sigset_t	 all, before;
+	char		*stack;
+	size_t		 guard;
 
 	if ((stack = mem_stack(ALTSTACK_SIZE, &guard)) == NULL)
 		return fn(arg);
@@ -67,11 +130,11 @@ run_away(int (*fn)(void *), void *arg)
 	 * ucontext left POSIX in 2008, but glibc keeps it and okd is for
 	 * Linux; cppcheck's advice, a thread, would not fork on this stack.
 	 */
-	if ((away = mem_private(sizeof(*away))) == NULL ||
-	    getcontext(away) == -1) { /* cppcheck-suppress getcontextCalled */
-		mem_release(away, sizeof(*away));
+	if ((sb = mem_private(sizeof(*sb))) == NULL ||
+	    getcontext(&sb->away) == -1) { /* cppcheck-suppress getcontextCalled */
+		mem_release(sb, sizeof(*sb));
 		mem_release(stack, ALTSTACK_SIZE);
-		away = NULL;
+		sb = NULL;
 		return fn(arg);
 	}
 	/*
@@ -81,33 +144,17 @@ run_away(int (*fn)(void *), void *arg)
 	 */
 	sigfillset(&all);
 	sigprocmask(SIG_BLOCK, &all, &before);
-	memset(&fc, 0, sizeof(fc));
-	call = &fc;
-	home = &here;
 	loop_fn = fn;
 	loop_arg = arg;
-	away->uc_stack.ss_sp = stack + guard;
-	away->uc_stack.ss_size = ALTSTACK_SIZE - guard;
-	away->uc_link = &here;
+	sb->away.uc_stack.ss_sp = stack + guard;
+	sb->away.uc_stack.ss_size = ALTSTACK_SIZE - guard;
+	sb->away.uc_link = &sb->home;
 	/* cppcheck-suppress makecontextCalled */
-	makecontext(away, loop_entry, 0);
-	/* cppcheck-suppress swapcontextCalled */
-	swapcontext(&here, away);
-	while (!fc.finished) {
-		fc.pid = _Fork();
-		if (fc.pid == 0) {
-			if (fc.child != NULL)
-				fc.child(fc.arg);
-			_exit(1);	/* child() must not return */
-		}
-		/* cppcheck-suppress swapcontextCalled */
-		swapcontext(&here, away);
-	}
+	makecontext(&sb->away, loop_entry, 0);
+	fork_side();
 	sigprocmask(SIG_SETMASK, &before, NULL);
-	call = NULL;
-	home = NULL;
-	mem_release(away, sizeof(*away));
-	away = NULL;
+	mem_release(sb, sizeof(*sb));
+	sb = NULL;
 	mem_release(stack, ALTSTACK_SIZE);
 	return loop_ret;
 }
@@ -140,7 +187,7 @@ altstack_fork(void (*child)(void *), void *arg, size_t len)
 {
 	pid_t	pid;
 
-	if (call == NULL) {
+	if (sb == NULL) {
 		if ((pid = _Fork()) == 0) {
 			child(arg);
 			_exit(1);	/* child() must not return */
@@ -149,9 +196,10 @@ altstack_fork(void (*child)(void *), void *arg, size_t len)
 	}
 	if (len > ALTSTACK_ARG_MAX)
 		len = ALTSTACK_ARG_MAX;
-	memcpy(call->arg, arg, len);
-	call->child = child;
+	memcpy(sb->arg, arg, len);
+	sb->child = child;
+	sb->len = len;
 	/* cppcheck-suppress swapcontextCalled */
-	swapcontext(away, home);
-	return call->pid;
+	swapcontext(&sb->away, &sb->home);
+	return sb->pid;
 }
