@@ -1075,6 +1075,7 @@ run_loop(void *arg)
 int
 supervisor_run(struct supervisor *sv)
 {
+	mem_prepare_forks();
 	return altstack_run(run_loop, sv);
 }
 

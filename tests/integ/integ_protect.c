@@ -499,6 +499,50 @@ test_child_signal_dispositions(void **state)
 	assert_int_equal(okd_log_wait(p, "reason=eof", 3000), 0);
 }
 
+/* 1 if /proc/pid/maps names a file containing name, 0 if not, -1 on error. */
+static int
+maps_name(pid_t pid, const char *name)
+{
+	char	 path[64], line[512];
+	FILE	*fp;
+	int	 found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return -1;
+	while (!found && fgets(line, sizeof(line), fp) != NULL)
+		found = strstr(line, name) != NULL;
+	fclose(fp);
+	return found;
+}
+
+/*
+ * A child inherits libc and libsystemd (it may log to the journal), but
+ * none of the libraries libsystemd links for journal files, which the
+ * supervisor keeps: each inherited mapping makes every fork dearer.
+ */
+static void
+test_child_inherits_no_journal_file_libs(void **state)
+{
+	struct okd_proc	*p = start(state, "listen 127.0.0.1:%PORT%\n");
+	const char	*libs[] = { "libgcrypt", "libgpg-error", "liblz4",
+			    "liblzma", "libzstd", "libcap.so" };
+	size_t		 i;
+	pid_t		 kid;
+	int		 fd;
+
+	kid = new_child(p, &fd);
+	assert_int_equal(maps_name(kid, "libc.so"), 1);
+	assert_int_equal(maps_name(kid, "libsystemd"), 1);
+	for (i = 0; i < sizeof(libs) / sizeof(libs[0]); i++) {
+		assert_int_equal(maps_name(p->pid, libs[i]), 1);
+		assert_int_equal(maps_name(kid, libs[i]), 0);
+	}
+	assert_int_equal(roundtrip(fd, "y"), 0);
+	close(fd);
+	assert_int_equal(okd_log_wait(p, "reason=eof", 3000), 0);
+}
+
 static void
 test_bad_user_is_config_error(void **state)
 {
@@ -533,6 +577,8 @@ main(void)
 		cmocka_unit_test_teardown(test_child_signal_dispositions,
 		    teardown),
 		cmocka_unit_test_teardown(test_child_sandbox_filter, teardown),
+		cmocka_unit_test_teardown(
+		    test_child_inherits_no_journal_file_libs, teardown),
 		cmocka_unit_test_teardown(test_sandbox_follows_session_length,
 		    teardown),
 		cmocka_unit_test(test_bad_user_is_config_error),
