@@ -68,7 +68,7 @@ $(B) $(B)/tests:
 # needs; test_X_OBJS names the objects, test_X_WRAP the wrapped syscalls.
 UNIT_TESTS	= parse reply config session supervisor proxy children mem
 test_children_OBJS	= children.o mem.o
-test_mem_OBJS		= mem.o
+test_mem_OBJS		= mem.o tests/okdtest.o
 test_parse_OBJS		= parse.o
 test_reply_OBJS		= reply.o
 test_proxy_OBJS		= proxy.o

@@ -503,6 +503,23 @@ roundtrip(int fd, const char *msg)
 	return memcmp(buf, "OK", 2) == 0 ? 0 : -1;
 }
 
+/* 1 if /proc/pid/maps names a file containing name, 0 if not, -1 on error. */
+int
+maps_has(pid_t pid, const char *name)
+{
+	char	 path[64], line[512];
+	FILE	*fp;
+	int	 found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return -1;
+	while (!found && fgets(line, sizeof(line), fp) != NULL)
+		found = strstr(line, name) != NULL;
+	fclose(fp);
+	return found;
+}
+
 /* Children of ppid, from /proc; *zombies gets how many are zombies. */
 int
 count_children(pid_t ppid, int *zombies)

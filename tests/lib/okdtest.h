@@ -46,6 +46,7 @@ int	 read_exact(int, void *, size_t, int);
 int	 expect_eof(int, int);
 int	 roundtrip(int, const char *);
 int	 count_children(pid_t, int *);
+int	 maps_has(pid_t, const char *);
 int	 run_capture(const char *, char *, size_t, int);
 long	 now_ms(void);
 

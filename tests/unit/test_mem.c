@@ -4,7 +4,6 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/rseq.h>
@@ -16,6 +15,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "mem.h"
+#include "okdtest.h"
 
 /* Registers a fresh rseq area: 0 when none was registered, else -1 (EINVAL: another is). */
 static int
@@ -26,20 +26,11 @@ rseq_register(struct rseq *area)
 	return (int)syscall(SYS_rseq, area, sizeof(*area), 0, RSEQ_SIG);
 }
 
-/* 1 if /proc/self/maps names a file containing name, 0 if not, -1 on error. */
+/* maps_has() of this process. */
 static int
 maps_name(const char *name)
 {
-	FILE	*f = fopen("/proc/self/maps", "r");
-	char	 line[512];
-	int	 found = 0;
-
-	if (f == NULL)
-		return -1;
-	while (!found && fgets(line, sizeof(line), f) != NULL)
-		found = strstr(line, name) != NULL;
-	fclose(f);
-	return found;
+	return maps_has(getpid(), name);
 }
 
 /* fn's answer, run in a fork, so this process keeps its state. */
