@@ -44,6 +44,19 @@ struct switchboard {
 /* Set once per run and only read per fork. */
 static struct switchboard	*sb;
 
+/* _Fork(); the child runs child(arg), which must not return. */
+static pid_t
+fork_child(void (*child)(void *), void *arg)
+{
+	pid_t	pid;
+
+	if ((pid = _Fork()) == 0) {
+		child(arg);
+		_exit(1);
+	}
+	return pid;
+}
+
 #ifndef OKD_SANITIZE
 static int		(*loop_fn)(void *);
 static void		*loop_arg;
@@ -64,17 +77,10 @@ loop_entry(void)
 static __attribute__((noinline)) void
 fork_here(void)
 {
-	unsigned char	  arg[ALTSTACK_ARG_MAX];
-	void		(*child)(void *) = sb->child;
-	pid_t		  pid;
+	unsigned char	arg[ALTSTACK_ARG_MAX];
 
 	memcpy(arg, sb->arg, sb->len);
-	if ((pid = _Fork()) == 0) {
-		if (child != NULL)
-			child(arg);
-		_exit(1);	/* child() must not return */
-	}
-	sb->pid = pid;
+	sb->pid = fork_child(sb->child, arg);
 }
 
 static __attribute__((noinline)) void
@@ -185,15 +191,8 @@ altstack_run(int (*fn)(void *), void *arg)
 pid_t
 altstack_fork(void (*child)(void *), void *arg, size_t len)
 {
-	pid_t	pid;
-
-	if (sb == NULL) {
-		if ((pid = _Fork()) == 0) {
-			child(arg);
-			_exit(1);	/* child() must not return */
-		}
-		return pid;
-	}
+	if (sb == NULL)
+		return fork_child(child, arg);
 	if (len > ALTSTACK_ARG_MAX)
 		len = ALTSTACK_ARG_MAX;
 	memcpy(sb->arg, arg, len);
