@@ -35,6 +35,23 @@
 /* STATUS= at most this often. */
 #define STATUS_EVERY_MS	1000
 
+/*
+ * With sandbox on, a child enters the filter instead of strict mode while
+ * recent sessions average more reads than this.  Strict mode costs
+ * nothing to enter but turns the child's time stamp counter off, which
+ * some hypervisors make cost microseconds at each switch to or from the
+ * child, one or two a read; the filter costs about 0.1 ms, once.
+ */
+#define STRICT_MAX_READS	16
+
+/*
+ * Before any session has ended, sessions count as long: a long session
+ * wrongly boxed in strict mode pays at every read for its whole life
+ * (milliseconds over 1000 reads), a short one wrongly given the filter
+ * pays 0.1 ms once, and a single short session brings the average under.
+ */
+#define READS_AVG16_START	((STRICT_MAX_READS + 1) * 16)
+
 /* Where the handlers note signals: sv->live, memory no child inherits. */
 static struct signals	*got;
 
@@ -189,6 +206,7 @@ supervisor_init(struct supervisor *sv, struct config *cf,
 		log_warn("supervisor state");
 		return -1;
 	}
+	sv->live->reads_avg16 = READS_AVG16_START;
 	if (supervisor_privileges(&sv->pd, cf) == -1)
 		return -1;
 	if (prepare_sandbox(sv, cf) == -1)
@@ -264,15 +282,6 @@ supervisor_privileges(struct privdrop *pd, const struct config *cf)
 	return 0;
 }
 
-/*
- * With sandbox on, a child enters the filter instead of strict mode while
- * recent sessions average more reads than this.  Strict mode costs
- * nothing to enter but turns the child's time stamp counter off, which
- * some hypervisors make cost microseconds at each switch to or from the
- * child, one or two a read; the filter costs about 0.1 ms, once.
- */
-#define STRICT_MAX_READS	16
-
 /* The reads of an ended session, into an average over about eight. */
 static void
 note_reads(struct supervisor_live *live, uint64_t reads)
@@ -307,11 +316,13 @@ supervisor_sandbox_name(const struct supervisor *sv)
 {
 	if (sv->cf->sandbox == SANDBOX_USE_OFF)
 		return "off";
+	if (sv->cf->sandbox == SANDBOX_USE_ON && sv->strict &&
+	    !log_enabled(LOG_DEBUG))
+		return "seccomp strict mode for short sessions, the filter "
+		    "for long ones and until the first ends";
 	if (child_sandbox(sv) == SANDBOX_FILTER)
 		return "seccomp filter";
-	return sv->cf->sandbox == SANDBOX_USE_ON ? "seccomp strict mode "
-	    "(the filter while sessions average over 16 reads)" :
-	    "seccomp strict mode";
+	return "seccomp strict mode";
 }
 
 /*

@@ -243,13 +243,38 @@ enabled() {
 	return 1
 }
 
+# The servers to run, starting at the r-th ($1): each round begins one
+# further on, so no server always follows the same one (socat's exit, say)
+# or always runs first after the memory runs.
+rotated() {
+	set -- "$1" $RUNNING
+	k=$(( ($1 - 1) % ($# - 1) ))
+	shift
+	i=0
+	for s in "$@"; do
+		[ $i -ge $k ] && printf '%s ' "$s"
+		i=$((i + 1))
+	done
+	i=0
+	for s in "$@"; do
+		[ $i -lt $k ] && printf '%s ' "$s"
+		i=$((i + 1))
+	done
+}
+
+RUNNING=
+for s in $ALL; do
+	enabled "$s" && RUNNING="$RUNNING $s"
+done
+[ -n "$RUNNING" ] || die "no server to run (BENCH_SERVERS: $SERVERS)"
+
 START=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 t0=$(date +%s)
 r=1
 while [ $r -le "$R" ]; do
 	for w in s8 s64 l8; do
-		for s in $ALL; do
-			enabled "$s" && run_load $r "$s" $w
+		for s in $(rotated $r); do
+			run_load $r "$s" $w
 		done
 	done
 	# Memory barely moves between rounds (0.1 KB/conn): one round by
@@ -278,7 +303,8 @@ ELAPSED=$(($(date +%s) - t0))
 	echo "- limits: ulimit -n $NOFILE, pid_max $PIDMAX," \
 	    "net.core.somaxconn $SOMAXCONN, tcp_max_syn_backlog $SYNBACKLOG"
 	echo "- runs: $T s each, $R rounds interleaved (every server, then" \
-	    "all again); figures are medians over the rounds; memory:" \
+	    "all again, each round starting one server further on);" \
+	    "figures are medians over the rounds; memory:" \
 	    "$MR round(s) of $HOLD_SMALL held connections, then" \
 	    "$HOLD_BIG once (0: skipped; fewer when 60 s do not suffice)"
 	echo "- the load generator shares the $(nproc) CPUs with the server:" \

@@ -333,7 +333,7 @@ strict_mode(struct okd_proc *p)
 	return strict;
 }
 
-/* As root: the child runs as nobody, with no new privileges, in seccomp's strict mode. */
+/* As root, sandbox strict: the child runs as nobody, with no new privileges, in seccomp's strict mode. */
 static void
 test_child_sandboxed(void **state)
 {
@@ -346,7 +346,7 @@ test_child_sandboxed(void **state)
 		printf("skip: not root, privileges are not dropped\n");
 		skip();
 	}
-	p = start(state, "listen 127.0.0.1:%PORT%\n");
+	p = start(state, "listen 127.0.0.1:%PORT%\nsandbox strict\n");
 	fd = served_from(p, "127.0.0.2");
 	assert_true(fd >= 0);
 	assert_int_equal(okd_log_wait(p, "accept peer=", 3000), 0);
@@ -429,10 +429,10 @@ new_child_seccomp(struct okd_proc *p, int *fd, char *v, size_t vsz)
 }
 
 /*
- * sandbox on: children enter strict mode while sessions are short, the
- * filter once recent sessions average more than 16 reads, and strict mode
- * again when they are short again.  Without strict mode (sanitizer
- * builds) every child has the filter.
+ * sandbox on: the filter before any session has ended, strict mode once
+ * one short session has, the filter once recent sessions average more
+ * than 16 reads, and strict mode again when they are short again.
+ * Without strict mode (sanitizer builds) every child has the filter.
  */
 static void
 test_sandbox_follows_session_length(void **state)
@@ -441,6 +441,9 @@ test_sandbox_follows_session_length(void **state)
 	char		 v[16];
 	int		 fd, strict = strict_mode(p);
 
+	new_child_seccomp(p, &fd, v, sizeof(v));
+	assert_string_equal(v, "2");
+	end_session(p, fd);
 	new_child_seccomp(p, &fd, v, sizeof(v));
 	assert_string_equal(v, strict ? "1" : "2");
 	end_session(p, fd);
