@@ -225,14 +225,13 @@ batch_holds(const struct config *cf)
 
 /* Sends count replies, as many per write as the batch holds. */
 static int
-send_replies(int fd, const struct config *cf, size_t count,
-    struct session_stats *st)
+send_replies(int fd, size_t count, struct session_stats *st)
 {
 	size_t	k;
 
 	while (count > 0) {
 		k = count < batch.per ? count : batch.per;
-		if (send_all(fd, batch.out, k * cf->reply_len, st) == -1)
+		if (send_all(fd, batch.out, k * batch.reply_len, st) == -1)
 			return -1;
 		st->replies += k;
 		count -= k;
@@ -291,7 +290,7 @@ session_run(int fd, const struct config *cf, struct session_stats *st)
 		if (log_enabled(LOG_DEBUG))
 			log_data(ss.in, (size_t)n);
 		owed = framer_feed(&fr, ss.in, (size_t)n);
-		if (owed > 0 && send_replies(fd, cf, owed, st) == -1)
+		if (owed > 0 && send_replies(fd, owed, st) == -1)
 			return;
 	}
 }

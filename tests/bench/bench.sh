@@ -1,7 +1,7 @@
 #!/bin/sh
 # bench.sh: issue 6's benchmark: every server under every workload, in
 # interleaved rounds; medians and ratios to forkmin go to build/bench.md.
-# Knobs: BENCH_TIME (seconds per run, default 3), BENCH_ROUNDS (default 3),
+# Knobs: BENCH_TIME (seconds per run, default 3), BENCH_ROUNDS (default 5),
 # BENCH_MEM_ROUNDS (rounds with the 1,000-connection hold, default 1),
 # BENCH_HOLD_BIG (default 10000, 0 skips), BENCH_SERVERS (names to run,
 # default all but forkmin-static).
@@ -13,7 +13,7 @@ W=$B/run
 OUT=build/bench.md
 RES=$W/results
 T=${BENCH_TIME:-3}
-R=${BENCH_ROUNDS:-3}
+R=${BENCH_ROUNDS:-5}
 MR=${BENCH_MEM_ROUNDS:-1}
 HOLD_SMALL=1000
 HOLD_BIG=${BENCH_HOLD_BIG:-10000}
