@@ -56,6 +56,7 @@ struct supervisor {
 	int			 foreground;
 	int			 debug;		/* -d: kept over reloads */
 	int			 pidfile_fd;	/* closed in children */
+	int			 sigfd;		/* wakes the loop; children close it */
 	struct timespec		 backoff_until;	/* listeners rest until then */
 	int			 draining;
 	int			 killed;	/* drain: SIGTERM sent, then SIGKILL */

@@ -1,18 +1,23 @@
 /*
- * The supervisor: one ppoll loop over the listeners, with signals blocked
- * except inside ppoll, so a signal is never lost between check and sleep.
- * Handlers only set flags; reaping, reloading and draining happen here.
+ * The supervisor: one ppoll loop over the listeners and a signalfd, with
+ * signals always blocked but for a moment after a signal woke it, so a
+ * signal is never lost between check and sleep.  Handlers only set flags;
+ * reaping, reloading and draining happen here.
  */
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <unistd.h>
 
 #include <bsd/string.h>
@@ -97,7 +102,7 @@ on_signal(int sig)
 
 static const int handled[] = { SIGCHLD, SIGHUP, SIGTERM, SIGINT, SIGUSR1 };
 
-static void
+static int
 install_signals(struct supervisor *sv, sigset_t *old)
 {
 	struct sigaction	sa;
@@ -108,6 +113,8 @@ install_signals(struct supervisor *sv, sigset_t *old)
 	for (i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
 		sigaddset(&block, handled[i]);
 	sigprocmask(SIG_BLOCK, &block, old);
+	if ((sv->sigfd = signalfd(-1, &block, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
+		return -1;
 	got = &sv->live->got;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -116,9 +123,10 @@ install_signals(struct supervisor *sv, sigset_t *old)
 		sigaction(handled[i], &sa, NULL);
 	/* Sends use MSG_NOSIGNAL; this covers a closed stderr too. */
 	signal(SIGPIPE, SIG_IGN);
-	/* The mask ppoll waits with: everything we handle gets through. */
+	/* The mask that lets the handlers run: everything we handle. */
 	for (i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
 		sigdelset(old, handled[i]);
+	return 0;
 }
 
 static int64_t
@@ -178,7 +186,7 @@ static int
 grow_pollfds(struct supervisor *sv, size_t max_children)
 {
 	struct pollfd	*p;
-	size_t		 cap = CONFIG_MAX_LISTEN + max_children;
+	size_t		 cap = CONFIG_MAX_LISTEN + max_children + 1;
 
 	if (cap <= sv->pfdcap)
 		return 0;
@@ -205,6 +213,7 @@ supervisor_init(struct supervisor *sv, struct config *cf,
 	sv->noverrides = noverrides;
 	sv->foreground = foreground;
 	sv->pidfile_fd = -1;
+	sv->sigfd = -1;
 	sv->watchdog_ms = notify_watchdog_ms();
 	if ((sv->live = mem_private(sizeof(*sv->live))) == NULL) {
 		log_warn("supervisor state");
@@ -386,6 +395,7 @@ child_start(const struct child_args *a)
 		close(sv->pend.p[i].fd);
 	if (sv->pidfile_fd != -1)
 		close(sv->pidfile_fd);
+	close(sv->sigfd);
 	/*
 	 * Default dispositions again; SIGTERM becomes the session's own in
 	 * session_prepare().  ^C on a terminal reaches the whole group: the
@@ -678,15 +688,37 @@ supervisor_expire(struct supervisor *sv, const struct timespec *now)
 	}
 }
 
+/*
+ * How many more connections wait in fd's accept queue, up to a batch: the
+ * accepts after the first take those and stop, rather than end on EAGAIN,
+ * whose errno is a write to a page the last child shares.
+ */
+static int
+queued(int fd)
+{
+	struct tcp_info	ti;
+	socklen_t	len = sizeof(ti);
+
+	/* On a listener the kernel gives the queue's length here. */
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1 ||
+	    len < offsetof(struct tcp_info, tcpi_unacked) +
+	    sizeof(ti.tcpi_unacked))
+		return ACCEPT_BATCH - 1;
+	return ti.tcpi_unacked < ACCEPT_BATCH - 1 ? (int)ti.tcpi_unacked :
+	    ACCEPT_BATCH - 1;
+}
+
 /* Drains a ready listener: accept, then refuse or fork, up to a batch. */
 void
 supervisor_accept(struct supervisor *sv, const struct listener *l)
 {
 	struct sockaddr_storage	ss;
 	socklen_t		len;
-	int			fd, i;
+	int			fd, i, n = ACCEPT_BATCH;
 
-	for (i = 0; i < ACCEPT_BATCH; i++) {
+	for (i = 0; i < n; i++) {
+		if (i == 1 && (n = 1 + queued(l->fd)) == 1)
+			return;
 		len = sizeof(ss);
 		fd = accept4(l->fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC |
 		    (l->proxy ? SOCK_NONBLOCK : 0));
@@ -1040,11 +1072,14 @@ run_loop(void *arg)
 	struct supervisor	*sv = arg;
 	struct pollfd		*pfd;
 	struct timespec		 now, ts;
-	sigset_t		 waitmask, blocked;
+	sigset_t		 letin, blocked;
 	size_t			 n, np, i;
 	int64_t			 ms;
 
-	install_signals(sv, &waitmask);
+	if (install_signals(sv, &letin) == -1) {
+		log_warn("signalfd");
+		return OKD_EXIT_OSERR;
+	}
 	notify_ready();
 	for (;;) {
 		clock_gettime(CLOCK_MONOTONIC, &now);
@@ -1061,19 +1096,25 @@ run_loop(void *arg)
 			pfd[n + np].events = POLLIN;
 			pfd[n + np].revents = 0;
 		}
+		pfd[n + np].fd = sv->sigfd;
+		pfd[n + np].events = POLLIN;
+		pfd[n + np].revents = 0;
 		ms = next_wakeup(sv, &now);
 		ts.tv_sec = ms / 1000;
 		ts.tv_nsec = (ms % 1000) * 1000000;
-		if (ppoll(pfd, n + np, ms == -1 ? NULL : &ts, &waitmask) <= 0)
-			continue;
 		/*
-		 * ppoll that finds a descriptor ready returns without running
-		 * the handler of a signal that came meanwhile, and blocks it
-		 * again: under steady load SIGCHLD, SIGHUP and SIGTERM would
-		 * wait for a quiet moment that never comes.  Let them in.
+		 * Signals stay blocked in ppoll and wake it through the
+		 * signalfd: a handler run inside ppoll would make it fail with
+		 * EINTR, and errno's page, written after a fork, is copied
+		 * for nothing while the new child lives.
 		 */
-		sigprocmask(SIG_SETMASK, &waitmask, &blocked);
-		sigprocmask(SIG_SETMASK, &blocked, NULL);
+		if (ppoll(pfd, n + np + 1, ms == -1 ? NULL : &ts, NULL) <= 0)
+			continue;
+		/* Let the pending signals in: the handlers note them. */
+		if (pfd[n + np].revents != 0) {
+			sigprocmask(SIG_SETMASK, &letin, &blocked);
+			sigprocmask(SIG_SETMASK, &blocked, NULL);
+		}
 		/* Signals first: a SIGTERM must not be followed by a batch. */
 		if (sv->live->got.chld || sv->live->got.hup ||
 		    sv->live->got.term || sv->live->got.usr1)
@@ -1123,4 +1164,7 @@ supervisor_free(struct supervisor *sv)
 	mem_release(sv->pfd, sv->pfdcap * sizeof(*sv->pfd));
 	sv->pfd = NULL;
 	sv->pfdcap = 0;
+	if (sv->sigfd != -1)
+		close(sv->sigfd);
+	sv->sigfd = -1;
 }

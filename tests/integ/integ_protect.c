@@ -6,6 +6,7 @@
  */
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -507,6 +508,53 @@ test_child_signal_dispositions(void **state)
 	assert_int_equal(okd_log_wait(p, "reason=eof", 3000), 0);
 }
 
+/* How many of pid's descriptors link to a name starting with prefix. */
+static int
+fds_named(pid_t pid, const char *prefix)
+{
+	char		 dir[64], path[320], link[128];
+	struct dirent	*de;
+	DIR		*d;
+	ssize_t		 n;
+	int		 count = 0;
+
+	snprintf(dir, sizeof(dir), "/proc/%ld/fd", (long)pid);
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		if (strncmp(link, prefix, strlen(prefix)) == 0)
+			count++;
+	}
+	closedir(d);
+	return count;
+}
+
+/*
+ * The supervisor waits on a signalfd and the listeners; a child holds
+ * neither, only its connection (the tests log to stderr, not a socket).
+ */
+static void
+test_child_descriptors(void **state)
+{
+	struct okd_proc	*p = start(state, "listen 127.0.0.1:%PORT%\n");
+	pid_t		 kid;
+	int		 fd;
+
+	kid = new_child(p, &fd);
+	assert_int_equal(fds_named(p->pid, "anon_inode:[signalfd]"), 1);
+	assert_int_equal(fds_named(p->pid, "socket:"), 1);
+	assert_int_equal(fds_named(kid, "anon_inode:[signalfd]"), 0);
+	assert_int_equal(fds_named(kid, "socket:"), 1);
+	assert_int_equal(roundtrip(fd, "y"), 0);
+	close(fd);
+	assert_int_equal(okd_log_wait(p, "reason=eof", 3000), 0);
+}
+
 /*
  * A child inherits libc and libsystemd (it may log to the journal), but
  * none of the libraries libsystemd links for journal files, which the
@@ -568,6 +616,7 @@ main(void)
 		cmocka_unit_test_teardown(test_child_signal_dispositions,
 		    teardown),
 		cmocka_unit_test_teardown(test_child_sandbox_filter, teardown),
+		cmocka_unit_test_teardown(test_child_descriptors, teardown),
 		cmocka_unit_test_teardown(
 		    test_child_inherits_no_journal_file_libs, teardown),
 		cmocka_unit_test_teardown(test_sandbox_follows_session_length,
