@@ -56,8 +56,8 @@
  * (milliseconds over 1000 reads), a short one wrongly given the filter
  * pays 0.1 ms once.  One would not do: the port probe of a script or a
  * health check, which closes without a byte, put the whole first wave of
- * a long-session load in strict mode (make bench: 2 to 6% of its round
- * trips).
+ * a long-session load in strict mode (at 10,000 round trips a session,
+ * 0.94x of forkmin against 0.99x with the sandbox off, 4 s runs).
  */
 #define READS_AVG16_START	(STRICT_MAX_READS * 16 * 4)
 
@@ -717,6 +717,7 @@ supervisor_accept(struct supervisor *sv, const struct listener *l)
 	int			fd, i, n = ACCEPT_BATCH;
 
 	for (i = 0; i < n; i++) {
+		/* After the first, only as many as the queue holds. */
 		if (i == 1 && (n = 1 + queued(l->fd)) == 1)
 			return;
 		len = sizeof(ss);
