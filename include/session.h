@@ -28,7 +28,9 @@ struct session_stats {
 };
 
 void		 session_load(const struct config *);
+void		 session_signals(void);
 void		 session_prepare(int, const char *, const struct config *);
+void		 session_unblock(int);
 void		 session_run(int, const struct config *, struct session_stats *);
 void		 session_log_close(const char *, const char *, pid_t,
 		    const struct timespec *, const struct timespec *,

@@ -21,7 +21,7 @@
 /* How long the listeners rest after EMFILE, ENFILE, ENOBUFS or ENOMEM. */
 #define ACCEPT_BACKOFF_MS	100
 
-/* Signals the handlers noted for the loop. */
+/* Signals read from the signalfd, for the loop. */
 struct signals {
 	volatile sig_atomic_t	 chld, hup, term, usr1;
 };
@@ -36,7 +36,7 @@ struct supervisor_live {
 	struct outcomes		 outcomes;	/* children's figures */
 	struct counters		 count;
 	int			 changed;	/* figures may have moved */
-	struct signals		 got;		/* written by handlers */
+	struct signals		 got;		/* read from the signalfd */
 	uint64_t		 reads_avg16;	/* reads a session, lately, x16 */
 };
 

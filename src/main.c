@@ -84,7 +84,9 @@ serve_inetd(void)
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	peer_label((struct sockaddr *)&ss, &conf, peer, sizeof(peer));
 	setproctitle("session %s", peer);
+	session_signals();
 	session_prepare(fd, peer, &conf);
+	session_unblock(0);
 	/* The filter, not strict mode: this process logs its close line. */
 	if (sandbox_limits(0) == -1 ||
 	    (conf.sandbox && sandbox_enter(SANDBOX_FILTER) == -1)) {

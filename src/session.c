@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -108,34 +109,54 @@ arm_deadline(int64_t ms)
 }
 
 /*
+ * The dispositions a session needs: SIGTERM stops it, max-session's
+ * SIGALRM expires it, and SIGPIPE is off (replies go out with write(2): a
+ * gone peer must give EPIPE).  No SA_RESTART: a blocked read or write must
+ * return EINTR.  A process that forks sessions sets them once: its
+ * children inherit them, where a sigaction(2) in each child would cost it
+ * a page fault on libc's code.
+ */
+void
+session_signals(void)
+{
+	struct sigaction	sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
+}
+
+/*
  * Everything a session needs from the kernel besides read(2) and write(2),
- * done before the sandbox closes in: the socket's timeouts,
- * SIGTERM and max-session's SIGALRM as stop requests, and SIGPIPE off.
- * Signals blocked by the caller are let in last.
+ * done before the sandbox closes in: the socket's timeouts and
+ * max-session's timer.  The caller has set session_signals().
  */
 void
 session_prepare(int fd, const char *peer, const struct config *cf)
 {
-	struct sigaction	sa;
-	sigset_t		none;
-
 	strlcpy(ss.peer, peer != NULL ? peer : "-", sizeof(ss.peer));
 	set_timeout(fd, SO_RCVTIMEO, cf->idle_timeout_ms);
 	set_timeout(fd, SO_SNDTIMEO, cf->send_timeout_ms);
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	/* Replies go out with write(2): a gone peer must give EPIPE. */
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-	/* No SA_RESTART: a blocked read or write must return EINTR. */
-	sa.sa_handler = on_signal;
-	sigaction(SIGTERM, &sa, NULL);
-	if (cf->max_session_ms > 0) {
-		sigaction(SIGALRM, &sa, NULL);
+	if (cf->max_session_ms > 0)
 		arm_deadline(cf->max_session_ms);
-	}
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/*
+ * Lets every signal in but hold (0: none), after session_prepare.  The
+ * system call itself: glibc's sigprocmask(3) lies in a page of libc that a
+ * forked child touches for nothing else, one page fault more per child.
+ */
+void
+session_unblock(int hold)
+{
+	uint64_t	mask = hold > 0 ? 1ULL << (hold - 1) : 0;
+
+	(void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL,
+	    sizeof(mask));
 }
 
 /* Whether a stop request or the deadline ends the session; sets st->end. */

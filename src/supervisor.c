@@ -61,9 +61,6 @@
  */
 #define READS_AVG16_START	(STRICT_MAX_READS * 16 * 4)
 
-/* Where the handlers note signals: sv->live, memory no child inherits. */
-static struct signals	*got;
-
 static const char *const refuse_names[] = {
 	[REFUSE_MAX_CHILDREN] = "max-children",
 	[REFUSE_PER_SOURCE] = "per-source",
@@ -78,55 +75,65 @@ refuse_reason_name(enum refuse_reason r)
 	return refuse_names[r];
 }
 
-static void
-on_signal(int sig)
-{
-	if (got == NULL)
-		return;
-	switch (sig) {
-	case SIGCHLD:
-		got->chld = 1;
-		break;
-	case SIGHUP:
-		got->hup = 1;
-		break;
-	case SIGTERM:
-	case SIGINT:
-		got->term = 1;
-		break;
-	case SIGUSR1:
-		got->usr1 = 1;
-		break;
-	}
-}
-
+/*
+ * The signals the supervisor acts on.  They stay blocked and are read from
+ * a signalfd: no handler runs, so none is left for a child to undo.
+ */
 static const int handled[] = { SIGCHLD, SIGHUP, SIGTERM, SIGINT, SIGUSR1 };
 
+/*
+ * Blocks the handled signals, and SIGALRM, which only a session's deadline
+ * sends, then sets every disposition to what a child needs: the session's
+ * (session_signals(), which also turns SIGPIPE off: sends use MSG_NOSIGNAL,
+ * and this covers a closed stderr) and the defaults.  A blocked signal is
+ * queued for the signalfd whatever its disposition.
+ */
 static int
-install_signals(struct supervisor *sv, sigset_t *old)
+install_signals(struct supervisor *sv)
 {
-	struct sigaction	sa;
-	sigset_t		block;
-	size_t			i;
+	sigset_t	block;
+	size_t		i;
 
 	sigemptyset(&block);
 	for (i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
 		sigaddset(&block, handled[i]);
-	sigprocmask(SIG_BLOCK, &block, old);
+	sigaddset(&block, SIGALRM);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	sigdelset(&block, SIGALRM);
 	if ((sv->sigfd = signalfd(-1, &block, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
 		return -1;
-	got = &sv->live->got;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
-		sigaction(handled[i], &sa, NULL);
-	/* Sends use MSG_NOSIGNAL; this covers a closed stderr too. */
-	signal(SIGPIPE, SIG_IGN);
-	/* The mask that lets the handlers run: everything we handle. */
-	for (i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
-		sigdelset(old, handled[i]);
+		signal(handled[i], SIG_DFL);
+	session_signals();
 	return 0;
+}
+
+/* Notes what the signalfd holds; ppoll found it readable, so one read. */
+static void
+read_signals(struct supervisor *sv)
+{
+	struct signalfd_siginfo	si[8];
+	struct signals		*got = &sv->live->got;
+	ssize_t			 n, i;
+
+	n = read(sv->sigfd, si, sizeof(si));
+	for (i = 0; i < n / (ssize_t)sizeof(si[0]); i++) {
+		switch (si[i].ssi_signo) {
+		case SIGCHLD:
+			got->chld = 1;
+			break;
+		case SIGHUP:
+			got->hup = 1;
+			break;
+		case SIGTERM:
+		case SIGINT:
+			got->term = 1;
+			break;
+		case SIGUSR1:
+			got->usr1 = 1;
+			break;
+		}
+	}
 }
 
 static int64_t
@@ -345,20 +352,6 @@ supervisor_sandbox_name(const struct supervisor *sv)
 }
 
 /*
- * One by one rather than from the handled[] table: reading the table
- * would cost each child a page fault on okd's read-only data.
- */
-static void
-set_disposition(int sig, void (*handler)(int))
-{
-	struct sigaction	sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = handler;
-	sigaction(sig, &sa, NULL);
-}
-
-/*
  * What a child starts from: a copy made on the process stack, since the
  * supervisor's own stack and private memory are not the child's
  * (altstack.c, mem.c); so the sandbox is chosen before the fork.
@@ -396,15 +389,6 @@ child_start(const struct child_args *a)
 	if (sv->pidfile_fd != -1)
 		close(sv->pidfile_fd);
 	close(sv->sigfd);
-	/*
-	 * Default dispositions again; SIGTERM becomes the session's own in
-	 * session_prepare().  ^C on a terminal reaches the whole group: the
-	 * supervisor drains, the sessions carry on.
-	 */
-	set_disposition(SIGCHLD, SIG_DFL);
-	set_disposition(SIGHUP, SIG_DFL);
-	set_disposition(SIGUSR1, SIG_DFL);
-	set_disposition(SIGINT, SIG_IGN);
 	/* Logging needs nothing redone: lines ask getpid(), syslog's and the
 	 * journal's sockets are shared. */
 	if (privdrop_apply(&sv->pd, &err) == -1) {
@@ -412,6 +396,12 @@ child_start(const struct child_args *a)
 		_exit(OKD_EXIT_FAILURE);
 	}
 	session_prepare(fd, peer, sv->cf);
+	/*
+	 * The dispositions are inherited (install_signals()).  SIGINT stays
+	 * blocked: ^C on a terminal reaches the whole group, the supervisor
+	 * drains and the sessions carry on.
+	 */
+	session_unblock(SIGINT);
 	/* With the sandbox off the limits are best effort (valgrind refuses). */
 	if ((sandbox_limits(0) == -1 && sv->cf->sandbox != SANDBOX_USE_OFF) ||
 	    (sv->cf->sandbox != SANDBOX_USE_OFF &&
@@ -1073,11 +1063,10 @@ run_loop(void *arg)
 	struct supervisor	*sv = arg;
 	struct pollfd		*pfd;
 	struct timespec		 now, ts;
-	sigset_t		 letin, blocked;
 	size_t			 n, np, i;
 	int64_t			 ms;
 
-	if (install_signals(sv, &letin) == -1) {
+	if (install_signals(sv) == -1) {
 		log_warn("signalfd");
 		return OKD_EXIT_OSERR;
 	}
@@ -1111,11 +1100,8 @@ run_loop(void *arg)
 		 */
 		if (ppoll(pfd, n + np + 1, ms == -1 ? NULL : &ts, NULL) <= 0)
 			continue;
-		/* Let the pending signals in: the handlers note them. */
-		if (pfd[n + np].revents != 0) {
-			sigprocmask(SIG_SETMASK, &letin, &blocked);
-			sigprocmask(SIG_SETMASK, &blocked, NULL);
-		}
+		if (pfd[n + np].revents != 0)
+			read_signals(sv);
 		/* Signals first: a SIGTERM must not be followed by a batch. */
 		if (sv->live->got.chld || sv->live->got.hup ||
 		    sv->live->got.term || sv->live->got.usr1)
@@ -1153,8 +1139,6 @@ void
 supervisor_free(struct supervisor *sv)
 {
 	if (sv->live != NULL) {
-		if (got == &sv->live->got)
-			got = NULL;
 		children_free(&sv->live->kids);
 		srctable_free(&sv->live->sources);
 		outcomes_free(&sv->live->outcomes);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # bench.sh: issue 6's benchmark: every server under every workload, in
 # interleaved rounds; medians and ratios to forkmin go to build/bench.md.
-# Knobs: BENCH_TIME (seconds per run, default 3), BENCH_ROUNDS (default 5),
+# Knobs: BENCH_TIME (seconds per run, default 2), BENCH_ROUNDS (default 7),
 # BENCH_MEM_ROUNDS (rounds with the 1,000-connection hold, default 1),
 # BENCH_HOLD_BIG (default 10000, 0 skips), BENCH_SERVERS (names to run,
 # default all but forkmin-static).
@@ -12,8 +12,8 @@ ABS=$(pwd)
 W=$B/run
 OUT=build/bench.md
 RES=$W/results
-T=${BENCH_TIME:-3}
-R=${BENCH_ROUNDS:-5}
+T=${BENCH_TIME:-2}
+R=${BENCH_ROUNDS:-7}
 MR=${BENCH_MEM_ROUNDS:-1}
 HOLD_SMALL=1000
 HOLD_BIG=${BENCH_HOLD_BIG:-10000}
@@ -37,7 +37,7 @@ case $MR in ''|*[!0-9]*) die "BENCH_MEM_ROUNDS must be a number" ;; esac
 [ "$R" -ge 3 ] || echo "bench: fewer than 3 rounds; medians are weak" >&2
 
 mkdir -p "$W" || die "cannot create $W"
-rm -f "$W"/*.log "$W/hold.in" "$W/hold.out"
+rm -f "$W"/*.log "$W/hold.in" "$W/hold.out" "$W/xinetd.conf"
 : > "$RES"
 : > "$W/commands"
 
@@ -172,50 +172,69 @@ settle() {
 	done
 }
 
-SPID=
+# The shell variable that holds the pid of server $1.
+pidvar() {
+	echo "PID_$(echo "$1" | tr -c 'a-z0-9\n' '_')"
+}
+
+pidof_server() {
+	eval "echo \${$(pidvar "$1"):-}"
+}
+
+# start_server name [idle]: starts it and waits until it answers.
 start_server() {
 	name=$1 idle=${2:-}
 	port=$(portof "$name")
 	cmd=$(servercmd "$name" "$port" "$idle")
 	grep -qxF "$name: $cmd" "$W/commands" || echo "$name: $cmd" >> "$W/commands"
 	sh -c "exec $cmd" >> "$W/$name.log" 2>&1 &
-	SPID=$!
+	eval "$(pidvar "$name")=$!"
 	if ! $B/loadgen -w -t 10 127.0.0.1 "$port"; then
 		echo "bench: $name did not answer on port $port" >&2
-		stop_server
+		stop_server "$name"
 		return 1
 	fi
 	return 0
 }
 
 stop_server() {
-	[ -n "$SPID" ] || return
-	settle "$SPID"
-	kill -TERM "$SPID" 2>/dev/null
-	wait "$SPID" 2>/dev/null
-	SPID=
+	pid=$(pidof_server "$1")
+	[ -n "$pid" ] || return
+	settle "$pid"
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	eval "$(pidvar "$1")="
 }
 
-# run_load round server workload: one timed run, its figures to $RES.
+# run_load round server workload: one timed run against the running
+# server, its figures to $RES.
 run_load() {
 	case $3 in
 	s8)	c=8 m=1 ;;
 	s64)	c=64 m=1 ;;
 	l8)	c=8 m=1000 ;;
 	esac
-	start_server "$2" || { echo "$1 $2 $3 failed=1" >> "$RES"; return; }
+	pid=$(pidof_server "$2")
+	if [ -z "$pid" ]; then
+		echo "$1 $2 $3 failed=1" >> "$RES"
+		return
+	fi
+	port=$(portof "$2")
 	line=$($B/loadgen -c $c -m $m -t "$T" 127.0.0.1 "$port")
 	echo "$1 $2 $3 $line" >> "$RES"
 	echo "bench: round $1 $2 $3: $line" >&2
-	stop_server
+	# The next run must not meet this one's children still exiting.
+	settle "$pid"
 }
 
 # run_hold round server K: memory of the tree per held idle connection.
 run_hold() {
 	k=$3
 	start_server "$2" "$HOLD_IDLE" || { echo "$1 $2 h$k failed=1" >> "$RES"; return; }
-	settle "$SPID"
-	base=$($B/memtree "$SPID" | sed 's/\([a-z_]*\)=/base_\1=/g')
+	pid=$(pidof_server "$2")
+	port=$(portof "$2")
+	settle "$pid"
+	base=$($B/memtree "$pid" | sed 's/\([a-z_]*\)=/base_\1=/g')
 	rm -f "$W/hold.in" "$W/hold.out"
 	mkfifo "$W/hold.in" "$W/hold.out" || die "mkfifo failed"
 	$B/loadgen -H "$k" -c 64 -t 60 -T 10000 127.0.0.1 "$port" \
@@ -223,13 +242,13 @@ run_hold() {
 	lg=$!
 	exec 3> "$W/hold.in"
 	read -r line < "$W/hold.out"
-	held=$($B/memtree "$SPID" | sed 's/\([a-z_]*\)=/tree_\1=/g')
+	held=$($B/memtree "$pid" | sed 's/\([a-z_]*\)=/tree_\1=/g')
 	exec 3>&-
 	wait $lg
 	rm -f "$W/hold.in" "$W/hold.out"
 	echo "$1 $2 h$k $line $base $held" >> "$RES"
 	echo "bench: round $1 $2 h$k: $line; $base -> $held" >&2
-	stop_server
+	stop_server "$2"
 }
 
 enabled() {
@@ -268,22 +287,36 @@ done
 
 START=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 t0=$(date +%s)
-r=1
-while [ $r -le "$R" ]; do
-	k=0
-	for w in s8 s64 l8; do
-		k=$((k + 1))
+# Each workload starts every server once, on a port of its own, and keeps
+# them all up through its rounds: a round runs each server once, so a
+# round's ratios to forkmin compare runs minutes apart at most, and the
+# report takes the median of those paired ratios.  A server started fresh
+# for every run added its own start-up and the kernel's work of stopping
+# the previous one to a run (okd's first wave of sessions, the frees of
+# the last server's children).
+k=0
+for w in s8 s64 l8; do
+	k=$((k + 1))
+	for s in $RUNNING; do
+		start_server "$s"
+	done
+	r=1
+	while [ $r -le "$R" ]; do
 		for s in $(shuffled $r $k); do
 			run_load $r "$s" $w
 		done
+		r=$((r + 1))
 	done
-	# Memory barely moves between rounds (0.1 KB/conn): one round by
-	# default keeps the whole run near ten minutes.
-	if [ $r -le "$MR" ]; then
-		for s in $MEMSERVERS; do
-			enabled "$s" && run_hold $r "$s" $HOLD_SMALL
-		done
-	fi
+	for s in $RUNNING; do
+		stop_server "$s"
+	done
+done
+# Memory barely moves between rounds (0.1 KB/conn): one round by default.
+r=1
+while [ $r -le "$MR" ]; do
+	for s in $MEMSERVERS; do
+		enabled "$s" && run_hold $r "$s" $HOLD_SMALL
+	done
 	r=$((r + 1))
 done
 # Memory does not drift like throughput: the big hold runs once.
@@ -304,8 +337,10 @@ ELAPSED=$(($(date +%s) - t0))
 	    "net.core.somaxconn $SOMAXCONN, tcp_max_syn_backlog $SYNBACKLOG"
 	echo "- runs: $T s each, $R rounds interleaved (every server, then" \
 	    "all again; round 1 in table order, later rounds shuffled," \
-	    "order in $W/results);" \
-	    "figures are medians over the rounds; memory:" \
+	    "order in $W/results); each workload starts every server once" \
+	    "and keeps it up through its rounds;" \
+	    "figures are medians over the rounds, ratios the median of each" \
+	    "round's ratio (with their range where a target uses them); memory:" \
 	    "$MR round(s) of $HOLD_SMALL held connections, then" \
 	    "$HOLD_BIG once (0: skipped; fewer when 60 s do not suffice)"
 	echo "- the load generator shares the $(nproc) CPUs with the server:" \

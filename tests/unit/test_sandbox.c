@@ -563,6 +563,7 @@ real_session(int stop, enum sandbox_mode mode)
 			_exit(9);
 		tzset();
 		log_init(LOG_TARGET_STDERR, cf.log_level, 1);
+		session_signals();
 		session_prepare(sv[1], "127.0.0.1:1", &cf);
 		if (sandbox_enter(mode) == -1)
 			_exit(8);

@@ -62,6 +62,7 @@ run_session(void *arg)
 {
 	struct run	*r = arg;
 
+	session_signals();
 	session_prepare(r->fd, "test", &r->cf);
 	session_run(r->fd, &r->cf, &r->st);
 	return NULL;
