@@ -23,7 +23,7 @@
 
 /* Signals read from the signalfd, for the loop. */
 struct signals {
-	volatile sig_atomic_t	 chld, hup, term, usr1;
+	int			 chld, hup, term, usr1;
 };
 
 /*

@@ -104,6 +104,12 @@ function rel(a, b, key,    v) {
 	return v
 }
 
+# A target on the paired ratio of a to b.
+function ratio_target(desc, a, b, key, op, limit,    v) {
+	v = rel(a, b, key)
+	target(desc, v, op, limit, rspread)
+}
+
 {
 	round = $1; srv = $2; wl = $3
 	seen[srv] = 1
@@ -199,27 +205,25 @@ END {
 
 	print "## Targets (reported, not enforced)"
 	print ""
-	v = rel("okd", "forkmin", "s8" SUBSEP "cps")
-	target("okd/forkmin short conns C=8", v, ">=", 0.95, rspread)
-	v = rel("okd", "forkmin", "s64" SUBSEP "cps")
-	target("okd/forkmin short conns C=64", v, ">=", 0.95, rspread)
-	v = rel("okd", "forkmin", "l8" SUBSEP "tps")
-	target("okd/forkmin long sessions round trips/s", v, ">=", 0.97,
-	    rspread)
-	v = rel("okd", "tcpserver", "s64" SUBSEP "cps")
-	target("okd/tcpserver short conns C=64", v, ">=", 2.5, rspread)
-	v = rel("okd", "xinetd", "s64" SUBSEP "cps")
-	target("okd/xinetd short conns C=64", v, ">=", 3, rspread)
-	v = rel("okd", "ssa", "s64" SUBSEP "cps")
-	target("okd/systemd-socket-activate short conns C=64", v, ">=", 3,
-	    rspread)
+	ratio_target("okd/forkmin short conns C=8", "okd", "forkmin",
+	    "s8" SUBSEP "cps", ">=", 0.95)
+	ratio_target("okd/forkmin short conns C=64", "okd", "forkmin",
+	    "s64" SUBSEP "cps", ">=", 0.95)
+	ratio_target("okd/forkmin long sessions round trips/s", "okd",
+	    "forkmin", "l8" SUBSEP "tps", ">=", 0.97)
+	ratio_target("okd/tcpserver short conns C=64", "okd", "tcpserver",
+	    "s64" SUBSEP "cps", ">=", 2.5)
+	ratio_target("okd/xinetd short conns C=64", "okd", "xinetd",
+	    "s64" SUBSEP "cps", ">=", 3)
+	ratio_target("okd/systemd-socket-activate short conns C=64", "okd",
+	    "ssa", "s64" SUBSEP "cps", ">=", 3)
 	target("okd USS KB per idle connection (1k)",
 	    median("okd" SUBSEP "h1000" SUBSEP "uss"), "<=", 40, "")
 	if (cnt["okd" SUBSEP "h10000" SUBSEP "uss"] > 0)
 		target("okd USS KB per idle connection (10k)",
 		    median("okd" SUBSEP "h10000" SUBSEP "uss"), "<=", 40, "")
-	v = rel("okd", "forkmin", "s64" SUBSEP "p99")
-	target("okd/forkmin p99 at C=64", v, "<=", 1.2, rspread)
+	ratio_target("okd/forkmin p99 at C=64", "okd", "forkmin",
+	    "s64" SUBSEP "p99", "<=", 1.2)
 	print ""
 	okd = median("okd" SUBSEP "s64" SUBSEP "cps")
 	fm = median("forkmin" SUBSEP "s64" SUBSEP "cps")
