@@ -75,7 +75,7 @@ test_proxy_OBJS		= proxy.o
 test_config_OBJS	= config.o parse.o log.o acl.o cidr.o bucket.o
 test_session_OBJS	= session.o reply.o log.o parse.o config.o acl.o \
 			  cidr.o bucket.o
-test_session_WRAP	= write
+test_session_WRAP	= write send
 test_supervisor_OBJS	= supervisor.o altstack.o children.o listener.o \
 			  config.o parse.o log.o notify.o session.o reply.o \
 			  acl.o cidr.o bucket.o srctable.o sandbox.o \

@@ -93,7 +93,7 @@ serve_inetd(void)
 		log_warn("-i: sandbox");
 		exit(OKD_EXIT_OSERR);
 	}
-	session_run(fd, &conf, &st);
+	session_run(fd, &conf, SESSION_CALLS_SOCKET, &st);
 	close(fd);
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	session_log_close(peer, NULL, getpid(), &start, &end, &st);

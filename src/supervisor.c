@@ -414,7 +414,9 @@ child_start(const struct child_args *a)
 	 * page more touched at every read cost a long session about 1% in
 	 * this VM (a forkmin variant touching one or two more).
 	 */
-	session_run(fd, sv->cf, &st);
+	session_run(fd, sv->cf, a->box == SANDBOX_STRICT &&
+	    sv->cf->sandbox != SANDBOX_USE_OFF ? SESSION_CALLS_PLAIN :
+	    SESSION_CALLS_SOCKET, &st);
 	o->st = st;
 	o->done = 1;
 	sandbox_exit(st.end == SESSION_ERROR ? OKD_EXIT_FAILURE : OKD_EXIT_OK);

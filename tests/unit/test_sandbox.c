@@ -567,7 +567,8 @@ real_session(int stop, enum sandbox_mode mode)
 		session_prepare(sv[1], "127.0.0.1:1", &cf);
 		if (sandbox_enter(mode) == -1)
 			_exit(8);
-		session_run(sv[1], &cf, &st);
+		session_run(sv[1], &cf, mode == SANDBOX_STRICT ?
+		    SESSION_CALLS_PLAIN : SESSION_CALLS_SOCKET, &st);
 		if (mode == SANDBOX_FILTER)
 			session_log_close("127.0.0.1:1", NULL, getpid(),
 			    &st0, &st0, &st);

@@ -26,33 +26,59 @@
 #include "session.h"
 
 ssize_t	__real_write(int, const void *, size_t);
+ssize_t	__real_send(int, const void *, size_t, int);
 
 /*
- * Partial-send mode on the session's descriptor: one byte per write, and
- * EINTR every other call.  Other descriptors (cmocka's output) pass.
+ * Partial-send mode on the session's descriptor: one byte per write or
+ * send, and EINTR every other call.  Other descriptors (cmocka's output)
+ * pass.
  */
 static int	partial;
 static int	partial_fd = -1;
 static int	send_calls;
+static int	write_calls;
+
+/* How much of n the next call on fd passes; 0: fail it with EINTR. */
+static size_t
+passed(int fd, size_t n)
+{
+	if (fd != partial_fd || !partial)
+		return n;
+	if (send_calls++ % 2 == 1)
+		return 0;
+	return n > 1 ? 1 : n;
+}
 
 ssize_t
 __wrap_write(int fd, const void *buf, size_t n)
 {
-	if (fd != partial_fd)
-		return __real_write(fd, buf, n);
-	send_calls++;
-	if (!partial)
-		return __real_write(fd, buf, n);
-	if (send_calls % 2 == 0) {
+	size_t	k;
+
+	if (fd == partial_fd)
+		write_calls++;
+	if ((k = passed(fd, n)) == 0 && n > 0) {
 		errno = EINTR;
 		return -1;
 	}
-	return __real_write(fd, buf, n > 1 ? 1 : n);
+	return __real_write(fd, buf, k);
+}
+
+ssize_t
+__wrap_send(int fd, const void *buf, size_t n, int flags)
+{
+	size_t	k;
+
+	if ((k = passed(fd, n)) == 0 && n > 0) {
+		errno = EINTR;
+		return -1;
+	}
+	return __real_send(fd, buf, k, flags);
 }
 
 struct run {
 	pthread_t		thread;
 	int			fd;
+	enum session_calls	calls;
 	struct config		cf;
 	struct session_stats	st;
 };
@@ -64,7 +90,7 @@ run_session(void *arg)
 
 	session_signals();
 	session_prepare(r->fd, "test", &r->cf);
-	session_run(r->fd, &r->cf, &r->st);
+	session_run(r->fd, &r->cf, r->calls, &r->st);
 	return NULL;
 }
 
@@ -74,14 +100,19 @@ defaults(struct config *cf)
 	assert_int_equal(config_parse(cf, NULL, "none", NULL, 0), 0);
 }
 
-/* Starts a session on one end of a socket pair; returns the client end. */
+/*
+ * Starts a session with the given calls on one end of a socket pair;
+ * returns the client end.
+ */
 static int
-start(struct run *r, void (*tune)(struct config *))
+start_with(struct run *r, void (*tune)(struct config *),
+    enum session_calls calls)
 {
 	int	sv[2];
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	memset(r, 0, sizeof(*r));
+	r->calls = calls;
 	defaults(&r->cf);
 	if (tune != NULL)
 		tune(&r->cf);
@@ -89,6 +120,13 @@ start(struct run *r, void (*tune)(struct config *))
 	partial_fd = sv[0];
 	assert_int_equal(pthread_create(&r->thread, NULL, run_session, r), 0);
 	return sv[1];
+}
+
+/* A session with the socket calls, as a forked child with the filter. */
+static int
+start(struct run *r, void (*tune)(struct config *))
+{
+	return start_with(r, tune, SESSION_CALLS_SOCKET);
 }
 
 static void
@@ -281,18 +319,20 @@ long_reply(struct config *cf)
 	cf->reply_len = 10;
 }
 
-/* One byte per send and EINTR in between: the reply still arrives whole. */
+/*
+ * One byte per call and EINTR in between: the reply still arrives whole,
+ * through the calls asked for and no other.
+ */
 static void
-test_partial_sends(void **state)
+partial_sends(enum session_calls calls)
 {
 	struct run	r;
 	char		buf[32];
 	int		c;
 
-	(void)state;
 	partial = 1;
-	send_calls = 0;
-	c = start(&r, long_reply);
+	send_calls = write_calls = 0;
+	c = start_with(&r, long_reply, calls);
 	assert_int_equal(write(c, "x", 1), 1);
 	assert_int_equal(read_n(c, buf, 10, 2000), 0);
 	assert_memory_equal(buf, "0123456789", 10);
@@ -302,7 +342,26 @@ test_partial_sends(void **state)
 	assert_int_equal(r.st.end, SESSION_EOF);
 	assert_int_equal(r.st.out, 10);
 	assert_true(send_calls >= 19);
+	if (calls == SESSION_CALLS_PLAIN)
+		assert_int_equal(write_calls, send_calls);
+	else
+		assert_int_equal(write_calls, 0);
 	close(c);
+}
+
+static void
+test_partial_sends(void **state)
+{
+	(void)state;
+	partial_sends(SESSION_CALLS_SOCKET);
+}
+
+/* The same with read(2) and write(2), as in seccomp's strict mode. */
+static void
+test_partial_writes(void **state)
+{
+	(void)state;
+	partial_sends(SESSION_CALLS_PLAIN);
 }
 
 static void
@@ -345,6 +404,7 @@ main(void)
 		cmocka_unit_test(test_send_timeout),
 		cmocka_unit_test(test_reset),
 		cmocka_unit_test(test_partial_sends),
+		cmocka_unit_test(test_partial_writes),
 		cmocka_unit_test(test_stop),
 	};
 
