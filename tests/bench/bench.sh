@@ -287,28 +287,29 @@ done
 
 START=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 t0=$(date +%s)
-# Each workload starts every server once, on a port of its own, and keeps
-# them all up through its rounds: a round runs each server once, so a
-# round's ratios to forkmin compare runs minutes apart at most, and the
-# report takes the median of those paired ratios.  A server started fresh
-# for every run added its own start-up and the kernel's work of stopping
-# the previous one to a run (okd's first wave of sessions, the frees of
-# the last server's children).
+# Each round of a workload starts every server, on a port of its own, runs
+# each once and stops them all: a round's ratios to forkmin compare runs
+# a minute apart at most, and the report takes the median of those paired
+# ratios.  A fresh start each round draws each server's memory layout
+# anew: ASLR places libc differently in each process, which kept two
+# identical okd instances 3% apart in long sessions for as long as they
+# ran, so one instance per workload put that luck into every round alike.
+# Servers start and stop between runs, never during one.
 k=0
 for w in s8 s64 l8; do
 	k=$((k + 1))
-	for s in $RUNNING; do
-		start_server "$s"
-	done
 	r=1
 	while [ $r -le "$R" ]; do
+		for s in $RUNNING; do
+			start_server "$s"
+		done
 		for s in $(shuffled $r $k); do
 			run_load $r "$s" $w
 		done
+		for s in $RUNNING; do
+			stop_server "$s"
+		done
 		r=$((r + 1))
-	done
-	for s in $RUNNING; do
-		stop_server "$s"
 	done
 done
 # Memory barely moves between rounds (0.1 KB/conn): one round by default.
@@ -337,8 +338,9 @@ ELAPSED=$(($(date +%s) - t0))
 	    "net.core.somaxconn $SOMAXCONN, tcp_max_syn_backlog $SYNBACKLOG"
 	echo "- runs: $T s each, $R rounds interleaved (every server, then" \
 	    "all again; round 1 in table order, later rounds shuffled," \
-	    "order in $W/results); each workload starts every server once" \
-	    "and keeps it up through its rounds;" \
+	    "order in $W/results); each round starts every server afresh" \
+	    "and stops it after the round, so that each draws a new" \
+	    "memory layout;" \
 	    "figures are medians over the rounds, ratios the median of each" \
 	    "round's ratio (with their range where a target uses them); memory:" \
 	    "$MR round(s) of $HOLD_SMALL held connections, then" \
