@@ -19,9 +19,8 @@ enum session_end {
 };
 
 /*
- * The calls a session reads and writes with: the socket calls, or read(2)
- * and write(2) only, which is all seccomp's strict mode leaves (and all a
- * descriptor that may not be a socket, okd -i's, takes).
+ * The calls a session reads and writes with: recv(2) and send(2), or
+ * read(2) and write(2), all that seccomp's strict mode leaves.
  */
 enum session_calls {
 	SESSION_CALLS_SOCKET,

@@ -112,9 +112,9 @@ arm_deadline(int64_t ms)
  * The dispositions a session needs: SIGTERM stops it, max-session's
  * SIGALRM expires it, and SIGPIPE is off (in strict mode replies go out
  * with write(2), which has no MSG_NOSIGNAL: a gone peer must give EPIPE).
- * No SA_RESTART: a blocked read or write must return EINTR.  A process that forks sessions sets them once: its
- * children inherit them, where a sigaction(2) in each child would cost it
- * a page fault on libc's code.
+ * No SA_RESTART: a blocked read or write must return EINTR.  A process
+ * that forks sessions sets them once: its children inherit them, where a
+ * sigaction(2) in each child would cost it a page fault on libc's code.
  */
 void
 session_signals(void)

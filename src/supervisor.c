@@ -337,6 +337,15 @@ child_sandbox(const struct supervisor *sv)
 	return SANDBOX_STRICT;
 }
 
+/* The calls a child's session makes: strict mode leaves only the plain. */
+static enum session_calls
+child_calls(const struct supervisor *sv, enum sandbox_mode box)
+{
+	if (box == SANDBOX_STRICT && sv->cf->sandbox != SANDBOX_USE_OFF)
+		return SESSION_CALLS_PLAIN;
+	return SESSION_CALLS_SOCKET;
+}
+
 /* For the startup line: how children are boxed in. */
 const char *
 supervisor_sandbox_name(const struct supervisor *sv)
@@ -414,9 +423,7 @@ child_start(const struct child_args *a)
 	 * page more touched at every read cost a long session about 1% in
 	 * this VM (a forkmin variant touching one or two more).
 	 */
-	session_run(fd, sv->cf, a->box == SANDBOX_STRICT &&
-	    sv->cf->sandbox != SANDBOX_USE_OFF ? SESSION_CALLS_PLAIN :
-	    SESSION_CALLS_SOCKET, &st);
+	session_run(fd, sv->cf, child_calls(sv, a->box), &st);
 	o->st = st;
 	o->done = 1;
 	sandbox_exit(st.end == SESSION_ERROR ? OKD_EXIT_FAILURE : OKD_EXIT_OK);

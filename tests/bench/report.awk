@@ -165,7 +165,9 @@ END {
 		}
 		print ""
 		print "Latency (ms; a connection's first round trip includes " \
-		    "its connect) and errors summed over the rounds " \
+		    "its connect, and a trip still under way when the run " \
+		    "ends counts with its wait so far, so a client never " \
+		    "served shows) and errors summed over the rounds " \
 		    "(refused/reset/timeout/short/other):"
 		print ""
 		print "| server | workload | p50 | p99 | max | errors |"
