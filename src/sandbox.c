@@ -30,8 +30,8 @@
  */
 static const char *const allowed[] = {
 	"read", "recvfrom",		/* recv(2) is recvfrom on Linux */
-	"write", "writev",		/* replies, stderr logging */
-	"sendto", "sendmsg",		/* send(2), syslog(3), the journal */
+	"write", "writev",		/* stderr logging */
+	"sendto", "sendmsg",		/* replies, syslog(3), the journal */
 	"close", "shutdown",
 	"setsockopt", "getsockopt",	/* SO_RCVTIMEO/SO_SNDTIMEO, SO_ERROR */
 	"clock_gettime",		/* deadlines, should the vDSO fall back */

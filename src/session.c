@@ -131,7 +131,7 @@ session_signals(void)
 }
 
 /*
- * Everything a session needs from the kernel besides read(2) and write(2),
+ * Everything a session needs from the kernel besides its reads and writes,
  * done before the sandbox closes in: the socket's timeouts and
  * max-session's timer.  The caller has set session_signals().
  */
