@@ -1,7 +1,7 @@
 # report.awk: turns bench.sh's results (round server workload key=value...)
 # into markdown: medians over rounds, ratios to forkmin, targets.  A ratio
 # is the median of the rounds' own ratios: two servers' runs in one round
-# are minutes apart at most, while the machine drifts between rounds.
+# are a minute apart at most, while the machine drifts between rounds.
 # Variables: servers (row order), summary (1: targets and summary only).
 
 # Sorts a[1..n] in place: insertion sort, at most twenty rounds.
@@ -95,19 +95,12 @@ function target(desc, v, op, limit, spread,    ok) {
 		nmet++
 }
 
-# The paired ratio of a to b, and in rspread the range of its rounds.
-function rel(a, b, key,    v) {
-	rspread = ""
+# A target on the paired ratio of a to b, with the range of its rounds.
+function ratio_target(desc, a, b, key, op, limit,    v, spread) {
 	v = paired(a, b, key)
 	if (v != "" && plo != phi)
-		rspread = sprintf(" (rounds %s to %s)", fmt(plo), fmt(phi))
-	return v
-}
-
-# A target on the paired ratio of a to b.
-function ratio_target(desc, a, b, key, op, limit,    v) {
-	v = rel(a, b, key)
-	target(desc, v, op, limit, rspread)
+		spread = sprintf(" (rounds %s to %s)", fmt(plo), fmt(phi))
+	target(desc, v, op, limit, spread)
 }
 
 {
@@ -238,9 +231,9 @@ END {
 		printf("Summary: okd %s conn/s at C=64 (%.2fx forkmin), " \
 		    "%s round trips/s in long sessions (%.2fx), %s KB USS " \
 		    "per idle connection; %d of %d targets met.\n",
-		    fmt(okd), rel("okd", "forkmin", "s64" SUBSEP "cps"),
+		    fmt(okd), paired("okd", "forkmin", "s64" SUBSEP "cps"),
 		    fmt(median("okd" SUBSEP "l8" SUBSEP "tps")),
-		    rel("okd", "forkmin", "l8" SUBSEP "tps"),
+		    paired("okd", "forkmin", "l8" SUBSEP "tps"),
 		    fmt(median("okd" SUBSEP "h1000" SUBSEP "uss")),
 		    nmet, ntarget)
 }
