@@ -20,6 +20,7 @@
 #define CONFIG_PATH_MAX		256
 #define CONFIG_NAME_MAX		64
 #define CONFIG_MAX_PROXY_FROM	64
+#define CONFIG_MAX_HEALTH_FROM	64
 /* The largest max-children: live children never outnumber it. */
 #define CONFIG_MAX_CHILDREN	1000000
 
@@ -90,6 +91,10 @@ struct config {
 	size_t			nproxy_from;
 	int64_t			proxy_timeout_ms;
 	int			reuse_port;
+	int64_t			max_session_bytes;	/* read from the peer; 0: no limit */
+	struct cidr		health_from[CONFIG_MAX_HEALTH_FROM];	/* health checkers */
+	size_t			nhealth_from;
+	int			fair_share;	/* at max-children, the biggest group yields */
 };
 
 int	config_load(struct config *, const char *, char *const *, size_t);

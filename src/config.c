@@ -196,6 +196,8 @@ config_defaults(struct config *cf)
 	cf->sandbox = SANDBOX_USE_ON;
 	cf->log_peer = LOG_PEER_FULL;
 	cf->proxy_timeout_ms = 5 * 1000;
+	cf->max_session_bytes = 64 * 1024 * 1024;
+	cf->fair_share = 1;
 }
 
 /*

@@ -56,6 +56,7 @@ static const char *const end_names[] = {
 	[SESSION_ERROR] = "error",
 	[SESSION_SHUTDOWN] = "shutdown",
 	[SESSION_MAX_SESSION] = "max-session",
+	[SESSION_MAX_BYTES] = "max-bytes",
 };
 
 /* The name of an end; "error" for a value no session sets. */
