@@ -14,6 +14,8 @@ struct child {
 	struct timespec	start;
 	struct srckey	key;		/* its source group, as counted */
 	uint32_t	outcome;	/* its slot in struct outcomes */
+	uint8_t		health;		/* a health check: counted, not logged */
+	uint8_t		evicting;	/* told to end for fair share */
 };
 
 struct children {
@@ -28,6 +30,7 @@ int		 children_resize(struct children *, size_t);
 int		 children_add(struct children *, const struct child *);
 int		 children_remove(struct children *, pid_t, struct child *);
 void		 children_kill(const struct children *, int);
+struct child	*children_next(struct children *, size_t *);
 void		 children_free(struct children *);
 
 #endif

@@ -5,8 +5,6 @@
 #include <stddef.h>
 
 void	*mem_private(size_t);
-void	*mem_stack(size_t, size_t *);
 void	 mem_release(void *, size_t);
-void	 mem_prepare_forks(void);
 
 #endif

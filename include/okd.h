@@ -30,6 +30,7 @@ enum refuse_reason {
 	REFUSE_RATE,
 	REFUSE_ACCESS,
 	REFUSE_PROXY,
+	REFUSE_FORK,		/* fork(2) failed */
 	REFUSE_NREASONS
 };
 
@@ -44,8 +45,8 @@ struct counters {
 	uint64_t	violations;	/* of those, by the sandbox (SIGSYS) */
 	uint64_t	failed;		/* children that exited non-zero */
 	uint64_t	reloads;
+	uint64_t	evicted;	/* sessions ended for fair share */
+	uint64_t	health_checks;	/* sessions from health-check-from */
 };
-
-const char	*refuse_reason_name(enum refuse_reason);
 
 #endif

@@ -2,8 +2,11 @@
 #ifndef PENDING_H
 #define PENDING_H
 
+#include <poll.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "proxy.h"
@@ -27,5 +30,8 @@ int	pendings_add(struct pendings *, size_t, int, const struct sockaddr *,
 void	pendings_remove(struct pendings *, size_t);
 int	pending_read(struct pending *);
 void	pendings_free(struct pendings *);
+size_t	pendings_pollset(const struct pendings *, struct pollfd *);
+int64_t	pendings_next_ms(const struct pendings *, const struct timespec *);
+ssize_t	pendings_expired(const struct pendings *, const struct timespec *);
 
 #endif

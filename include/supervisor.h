@@ -1,9 +1,8 @@
-/* The supervisor: event loop, signals, accept, limits, fork, reap, reload and drain. */
+/* The supervisor: event loop, signals, accept, fork, reap, reload and drain. */
 #ifndef SUPERVISOR_H
 #define SUPERVISOR_H
 
 #include <poll.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -20,6 +19,10 @@
 
 /* How long the listeners rest after EMFILE, ENFILE, ENOBUFS or ENOMEM. */
 #define ACCEPT_BACKOFF_MS	100
+/* How long they rest after a failed fork: the backlog holds the rest. */
+#define FORK_BACKOFF_MS		100
+/* How long the loop rests after ppoll itself failed. */
+#define POLL_BACKOFF_MS		100
 
 /* Signals read from the signalfd, for the loop. */
 struct signals {
@@ -28,27 +31,26 @@ struct signals {
 
 /*
  * What every connection changes, in memory no child inherits (mem.h): a
- * page of it written after a fork would otherwise be copied for nothing.
+ * child needs none of it, and the supervisor writes it after every fork.
  */
 struct supervisor_live {
 	struct children		 kids;
 	struct srctable		 sources;	/* per-source groups */
 	struct outcomes		 outcomes;	/* children's figures */
 	struct counters		 count;
+	size_t			 evicting;	/* children told to end, not reaped */
 	int			 changed;	/* figures may have moved */
 	struct signals		 got;		/* read from the signalfd */
-	uint64_t		 reads_avg16;	/* reads a session, lately, x16 */
 };
 
 struct supervisor {
 	struct config		*cf;
 	struct listeners	*ls;
 	struct supervisor_live	*live;
-	struct privdrop		 pd;		/* user, group, chroot; root only */
+	struct privdrop		 pd;		/* user, group; root only */
 	struct pendings		 pend;		/* PROXY headers being read */
-	int			 sandbox_ready;	/* the seccomp filter is built */
-	int			 strict;	/* children can use strict mode */
-	struct pollfd		*pfd;		/* listeners, then pending */
+	int			 sandbox_ready;	/* the child filter is built */
+	struct pollfd		*pfd;		/* listeners, pending, signalfd */
 	size_t			 pfdcap;
 	const char		*confpath;
 	char *const		*overrides;
@@ -67,7 +69,8 @@ struct supervisor {
 	char			 status[128];	/* last title and STATUS= */
 	struct log_limiter	 rl_refuse[REFUSE_NREASONS];
 	struct log_limiter	 rl_accept;
-	struct log_limiter	 rl_fork;
+	struct log_limiter	 rl_poll;
+	struct log_limiter	 rl_evict;
 	struct log_limiter	 rl_child;
 };
 
@@ -77,12 +80,9 @@ int	supervisor_run(struct supervisor *);
 void	supervisor_free(struct supervisor *);
 size_t	supervisor_pollset(const struct supervisor *, struct pollfd *,
 	    const struct timespec *);
-void	supervisor_proxy(struct supervisor *, size_t);
-void	supervisor_expire(struct supervisor *, const struct timespec *);
 void	supervisor_accept(struct supervisor *, const struct listener *);
 void	supervisor_reap(struct supervisor *);
 int	supervisor_privileges(struct privdrop *, const struct config *);
 void	supervisor_debug(struct config *);
-const char *supervisor_sandbox_name(const struct supervisor *);
 
 #endif

@@ -119,6 +119,20 @@ children_kill(const struct children *c, int sig)
 			kill(c->slot[i].pid, sig);
 }
 
+/*
+ * Iterates over live children: start with *pos 0; returns NULL after the
+ * last.  The table must not change during the walk.
+ */
+struct child *
+children_next(struct children *c, size_t *pos)
+{
+	while (*pos < c->size) {
+		if (c->slot[(*pos)++].pid > 0)
+			return &c->slot[*pos - 1];
+	}
+	return NULL;
+}
+
 void
 children_free(struct children *c)
 {

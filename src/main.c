@@ -273,10 +273,11 @@ main(int argc, char *argv[], char *envp[])
 	if (geteuid() == 0)
 		log_info("children run as %s:%s, chroot %s, sandbox %s",
 		    conf.user, conf.group, sv.pd.dochroot ? sv.pd.root : "none",
-		    supervisor_sandbox_name(&sv));
+		    conf.sandbox == SANDBOX_USE_OFF ? "off" : "seccomp filter");
 	else
 		log_info("not root: children keep uid %ld, no chroot; sandbox %s",
-		    (long)geteuid(), supervisor_sandbox_name(&sv));
+		    (long)geteuid(), conf.sandbox == SANDBOX_USE_OFF ? "off" :
+		    "seccomp filter");
 	r = supervisor_run(&sv);
 	if (pfh != NULL)
 		pidfile_remove(pfh);

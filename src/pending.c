@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "pending.h"
 
 /*
@@ -99,4 +100,45 @@ pendings_free(struct pendings *ps)
 {
 	free(ps->p);
 	memset(ps, 0, sizeof(*ps));
+}
+
+/* Puts each pending connection in pfd, asking for input; returns how many. */
+size_t
+pendings_pollset(const struct pendings *ps, struct pollfd *pfd)
+{
+	size_t	i;
+
+	for (i = 0; i < ps->n; i++) {
+		pfd[i].fd = ps->p[i].fd;
+		pfd[i].events = POLLIN;
+		pfd[i].revents = 0;
+	}
+	return ps->n;
+}
+
+/* Milliseconds until the first header deadline, -1 when none waits. */
+int64_t
+pendings_next_ms(const struct pendings *ps, const struct timespec *now)
+{
+	int64_t	ms = -1, t;
+	size_t	i;
+
+	for (i = 0; i < ps->n; i++) {
+		t = mono_until_ms(now, &ps->p[i].deadline);
+		if (ms == -1 || t < ms)
+			ms = t < 0 ? 0 : t;
+	}
+	return ms;
+}
+
+/* The index of a connection whose header is overdue, or -1. */
+ssize_t
+pendings_expired(const struct pendings *ps, const struct timespec *now)
+{
+	size_t	i;
+
+	for (i = 0; i < ps->n; i++)
+		if (mono_until_ms(now, &ps->p[i].deadline) <= 0)
+			return (ssize_t)i;
+	return -1;
 }

@@ -1,8 +1,9 @@
 /*
- * The supervisor: one ppoll loop over the listeners and a signalfd, with
- * signals always blocked but for a moment after a signal woke it, so a
- * signal is never lost between check and sleep.  Handlers only set flags;
- * reaping, reloading and draining happen here.
+ * The supervisor: one ppoll loop over the listeners, the connections
+ * whose PROXY header is awaited and a signalfd.  Signals stay blocked and
+ * are read from the signalfd, so none is lost between check and sleep and
+ * no handler runs; reaping, reloading and draining happen in the loop.
+ * Who is admitted is decided by admit.c; this file carries it out.
  */
 
 #include <errno.h>
@@ -16,64 +17,27 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <unistd.h>
 
 #include <bsd/string.h>
 #include <bsd/unistd.h>
 
-#include "acl.h"
-#include "altstack.h"
+#include "admit.h"
+#include "clock.h"
 #include "mem.h"
 #include "notify.h"
-#include "outcome.h"
 #include "peer.h"
 #include "sandbox.h"
 #include "session.h"
+#include "status.h"
 #include "supervisor.h"
 
 /* Connections taken off one ready listener before looking at the others. */
 #define ACCEPT_BATCH	64
 /* After the drain's SIGTERM, how long children get before SIGKILL. */
 #define KILL_GRACE_MS	2000
-/* STATUS= at most this often. */
+/* STATUS= and the title at most this often. */
 #define STATUS_EVERY_MS	1000
-
-/*
- * With sandbox on, a child enters the filter instead of strict mode while
- * recent sessions average more reads than this.  Strict mode costs
- * nothing to enter but turns the child's time stamp counter off, which
- * some hypervisors make cost microseconds at each switch to or from the
- * child, one or two a read; the filter costs about 0.1 ms, once.
- */
-#define STRICT_MAX_READS	16
-
-/*
- * Before any session has ended, sessions count as long, and it takes
- * eleven short ones to bring the average under: a long session wrongly
- * boxed in strict mode pays at every read for its whole life
- * (milliseconds over 1000 reads), a short one wrongly given the filter
- * pays 0.1 ms once.  One would not do: the port probe of a script or a
- * health check, which closes without a byte, put the whole first wave of
- * a long-session load in strict mode (at 10,000 round trips a session,
- * 0.94x of forkmin against 0.99x with the sandbox off, 4 s runs).
- */
-#define READS_AVG16_START	(STRICT_MAX_READS * 16 * 4)
-
-static const char *const refuse_names[] = {
-	[REFUSE_MAX_CHILDREN] = "max-children",
-	[REFUSE_PER_SOURCE] = "per-source",
-	[REFUSE_RATE] = "rate",
-	[REFUSE_ACCESS] = "access",
-	[REFUSE_PROXY] = "proxy",
-};
-
-const char *
-refuse_reason_name(enum refuse_reason r)
-{
-	return refuse_names[r];
-}
 
 /*
  * The signals the supervisor acts on.  They stay blocked and are read from
@@ -83,10 +47,8 @@ static const int handled[] = { SIGCHLD, SIGHUP, SIGTERM, SIGINT, SIGUSR1 };
 
 /*
  * Blocks the handled signals, and SIGALRM, which only a session's deadline
- * sends, then sets every disposition to what a child needs: the session's
- * (session_signals(), which also turns SIGPIPE off: sends use MSG_NOSIGNAL,
- * and this covers a closed stderr) and the defaults.  A blocked signal is
- * queued for the signalfd whatever its disposition.
+ * sends, then sets the dispositions a child inherits (session_signals()).
+ * A blocked signal is queued for the signalfd whatever its disposition.
  */
 static int
 install_signals(struct supervisor *sv)
@@ -136,35 +98,6 @@ read_signals(struct supervisor *sv)
 	}
 }
 
-static int64_t
-ms_until(const struct timespec *now, const struct timespec *then)
-{
-	return (then->tv_sec - now->tv_sec) * 1000 +
-	    (then->tv_nsec - now->tv_nsec) / 1000000;
-}
-
-static void
-add_ms(struct timespec *ts, const struct timespec *from, int64_t ms)
-{
-	ts->tv_sec = from->tv_sec + ms / 1000;
-	ts->tv_nsec = from->tv_nsec + (ms % 1000) * 1000000;
-	if (ts->tv_nsec >= 1000000000) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000;
-	}
-}
-
-static uint64_t
-refused_total(const struct supervisor *sv)
-{
-	uint64_t	n = 0;
-	size_t		i;
-
-	for (i = 0; i < REFUSE_NREASONS; i++)
-		n += sv->live->count.refused[i];
-	return n;
-}
-
 /* What -d means: debug lines to stderr, whatever the file says, on reload too. */
 void
 supervisor_debug(struct config *cf)
@@ -173,22 +106,21 @@ supervisor_debug(struct config *cf)
 	cf->log_target = LOG_TARGET_STDERR;
 }
 
-/* The filter is built once, when first needed; a child only loads it. */
+/* The child filter is built once, when first needed; a child only loads it. */
 static int
 prepare_sandbox(struct supervisor *sv, const struct config *cf)
 {
 	if (cf->sandbox == SANDBOX_USE_OFF || sv->sandbox_ready)
 		return 0;
 	if (sandbox_prepare() == -1) {
-		log_warnx("sandbox: cannot build the seccomp filter");
+		log_warn("sandbox: cannot build the seccomp filter");
 		return -1;
 	}
 	sv->sandbox_ready = 1;
-	sv->strict = sandbox_strict_possible();
 	return 0;
 }
 
-/* Room to poll every listener and up to max-children pending headers. */
+/* Room to poll every listener, max-children pending headers and the signalfd. */
 static int
 grow_pollfds(struct supervisor *sv, size_t max_children)
 {
@@ -197,13 +129,22 @@ grow_pollfds(struct supervisor *sv, size_t max_children)
 
 	if (cap <= sv->pfdcap)
 		return 0;
-	/* Written on every wakeup: keep it out of the children. */
 	if ((p = mem_private(cap * sizeof(*p))) == NULL)
 		return -1;
 	mem_release(sv->pfd, sv->pfdcap * sizeof(*p));
 	sv->pfd = p;
 	sv->pfdcap = cap;
 	return 0;
+}
+
+/*
+ * The children table holds max-children and the evictions under way,
+ * which may briefly outnumber it (admit.h).
+ */
+static size_t
+kids_cap(const struct config *cf)
+{
+	return (size_t)cf->max_children + ADMIT_EVICT_MAX;
 }
 
 int
@@ -226,7 +167,6 @@ supervisor_init(struct supervisor *sv, struct config *cf,
 		log_warn("supervisor state");
 		return -1;
 	}
-	sv->live->reads_avg16 = READS_AVG16_START;
 	if (supervisor_privileges(&sv->pd, cf) == -1)
 		return -1;
 	if (prepare_sandbox(sv, cf) == -1)
@@ -235,7 +175,8 @@ supervisor_init(struct supervisor *sv, struct config *cf,
 		log_warn("source table");
 		return -1;
 	}
-	if (outcomes_init(&sv->live->outcomes, CONFIG_MAX_CHILDREN) == -1) {
+	if (outcomes_init(&sv->live->outcomes, CONFIG_MAX_CHILDREN +
+	    ADMIT_EVICT_MAX) == -1) {
 		log_warn("session outcomes");
 		return -1;
 	}
@@ -243,16 +184,11 @@ supervisor_init(struct supervisor *sv, struct config *cf,
 		log_warn("poll set");
 		return -1;
 	}
-	return children_init(&sv->live->kids, (size_t)cf->max_children);
-}
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (children_init(&sv->live->kids, kids_cap(cf)) == -1) {
+		log_warn("children table");
+		return -1;
+	}
+	return 0;
 }
 
 /* Creates the default chroot directory when it is missing, root-owned. */
@@ -274,8 +210,8 @@ make_chroot_dir(const char *dir)
 
 /*
  * When root: user and group names to ids and the chroot checked, once per
- * configuration, since a child in a chroot cannot read /etc/passwd.  Not
- * root (systemd's DynamicUser=yes): nothing to drop, pd stays empty.
+ * configuration.  Not root (systemd's DynamicUser=yes): nothing to drop,
+ * pd stays empty.
  */
 int
 supervisor_privileges(struct privdrop *pd, const struct config *cf)
@@ -287,12 +223,8 @@ supervisor_privileges(struct privdrop *pd, const struct config *cf)
 		return 0;
 	/* The journal is reached by path: from inside a chroot it is not. */
 	if (strcmp(root, "none") != 0 &&
-	    log_current_target() == LOG_TARGET_JOURNAL) {
-		log_warnx("chroot %s not used: children log to the journal, which "
-		    "a chroot cannot reach (log-target syslog or stderr keeps it)",
-		    root);
+	    log_current_target() == LOG_TARGET_JOURNAL)
 		root = "none";
-	}
 	make_chroot_dir(root);
 	if (privdrop_resolve(pd, cf->user, cf->group, root, &err) == -1) {
 		log_errx("user %s, group %s, chroot %s: %s", cf->user, cf->group,
@@ -302,95 +234,21 @@ supervisor_privileges(struct privdrop *pd, const struct config *cf)
 	return 0;
 }
 
-/* The reads of an ended session, into an average over about eight. */
-static void
-note_reads(struct supervisor_live *live, uint64_t reads)
-{
-	/* The child wrote it: bounded before it is scaled. */
-	if (reads > 1000000)
-		reads = 1000000;
-	live->reads_avg16 = live->reads_avg16 - live->reads_avg16 / 8 +
-	    reads * 2;
-}
-
 /*
- * Whether a child may enter strict mode at all: not when the
- * configuration names the filter, this process already has a filter, or
- * the child logs every read (debug), which strict mode forbids.
- */
-static int
-strict_allowed(const struct supervisor *sv)
-{
-	return sv->strict && !log_enabled(LOG_DEBUG) &&
-	    sv->cf->sandbox != SANDBOX_USE_FILTER;
-}
-
-/* The box a child enters: with sandbox on, by session length as above. */
-static enum sandbox_mode
-child_sandbox(const struct supervisor *sv)
-{
-	if (!strict_allowed(sv))
-		return SANDBOX_FILTER;
-	if (sv->cf->sandbox == SANDBOX_USE_ON &&
-	    sv->live->reads_avg16 > STRICT_MAX_READS * 16)
-		return SANDBOX_FILTER;
-	return SANDBOX_STRICT;
-}
-
-/* The calls a child's session makes: strict mode leaves only the plain. */
-static enum session_calls
-child_calls(const struct supervisor *sv, enum sandbox_mode box)
-{
-	if (box == SANDBOX_STRICT && sv->cf->sandbox != SANDBOX_USE_OFF)
-		return SESSION_CALLS_PLAIN;
-	return SESSION_CALLS_SOCKET;
-}
-
-/* For the startup line: how children are boxed in. */
-const char *
-supervisor_sandbox_name(const struct supervisor *sv)
-{
-	if (sv->cf->sandbox == SANDBOX_USE_OFF)
-		return "off";
-	if (!strict_allowed(sv))
-		return "seccomp filter";
-	if (sv->cf->sandbox == SANDBOX_USE_ON)
-		return "seccomp strict mode for short sessions, the filter "
-		    "for long ones and at first";
-	return "seccomp strict mode";
-}
-
-/*
- * What a child starts from: a copy made on the process stack, since the
- * supervisor's own stack and private memory are not the child's
- * (altstack.c, mem.c); so the sandbox is chosen before the fork.
- */
-struct child_args {
-	struct supervisor	*sv;
-	struct outcome		*o;		/* the figures, for the close line */
-	int			 fd;
-	enum sandbox_mode	 box;
-	char			 peer[PEER_STRLEN];
-};
-
-_Static_assert(sizeof(struct child_args) <= ALTSTACK_ARG_MAX,
-    "altstack_fork hands a child at most ALTSTACK_ARG_MAX bytes");
-
-/*
- * In the child: drop the supervisor's state and privileges, get the
- * session ready, enter the sandbox, and only then read a byte; never
- * returns.
+ * In the child: set its title, drop the supervisor's descriptors, enter
+ * the box, and only then read a byte; never returns.  The figures go to
+ * the shared slot o, for the close line the supervisor writes.
  */
 static __dead void
-child_start(const struct child_args *a)
+child_start(struct supervisor *sv, int fd, struct outcome *o,
+    const char *peer)
 {
-	struct supervisor	*sv = a->sv;
-	const char		*err, *peer = a->peer;
-	struct outcome		*o = a->o;
+	const struct config	*cf = sv->cf;
 	struct session_stats	 st;
-	int			 fd = a->fd;
+	const char		*err;
 	size_t			 i;
 
+	setproctitle("session %s", peer);
 	for (i = 0; i < sv->ls->n; i++)
 		close(sv->ls->l[i].fd);
 	for (i = 0; i < sv->pend.n; i++)
@@ -398,41 +256,26 @@ child_start(const struct child_args *a)
 	if (sv->pidfile_fd != -1)
 		close(sv->pidfile_fd);
 	close(sv->sigfd);
-	/* Logging needs nothing redone: lines ask getpid(), syslog's and the
-	 * journal's sockets are shared. */
 	if (privdrop_apply(&sv->pd, &err) == -1) {
 		log_errx("session peer=%s: dropping privileges: %s", peer, err);
 		_exit(OKD_EXIT_FAILURE);
 	}
-	session_prepare(fd, peer, sv->cf);
+	session_prepare(fd, peer, cf);
 	/*
 	 * The dispositions are inherited (install_signals()).  SIGINT stays
 	 * blocked: ^C on a terminal reaches the whole group, the supervisor
 	 * drains and the sessions carry on.
 	 */
 	session_unblock(SIGINT);
-	/* With the sandbox off the limits are best effort (valgrind refuses). */
-	if ((sandbox_limits(0) == -1 && sv->cf->sandbox != SANDBOX_USE_OFF) ||
-	    (sv->cf->sandbox != SANDBOX_USE_OFF &&
-	    sandbox_enter(a->box) == -1)) {
+	if (cf->sandbox != SANDBOX_USE_OFF && (sandbox_limits(0) == -1 ||
+	    sandbox_enter(SANDBOX_FILTER) == -1)) {
 		log_warn("session peer=%s: sandbox", peer);
 		_exit(OKD_EXIT_FAILURE);
 	}
-	/*
-	 * Counted on the stack, copied to the shared slot once: a page table
-	 * page more touched at every read cost a long session about 1% in
-	 * this VM (a forkmin variant touching one or two more).
-	 */
-	session_run(fd, sv->cf, child_calls(sv, a->box), &st);
+	session_run(fd, cf, SESSION_CALLS_SOCKET, &st);
 	o->st = st;
 	o->done = 1;
 	sandbox_exit(st.end == SESSION_ERROR ? OKD_EXIT_FAILURE : OKD_EXIT_OK);
-}
-
-static void
-child_entry(void *p)
-{
-	child_start(p);
 }
 
 /*
@@ -450,12 +293,13 @@ refuse(struct supervisor *sv, int fd, const struct sockaddr *peer,
 	char		addr[PEER_STRLEN], proxy[ADDR_STRLEN + 8] = "";
 
 	sv->live->count.refused[why]++;
+	sv->live->changed = 1;
 	/* Best effort: never wait on a client we are turning away. */
 	if (sv->cf->refuse_len > 0)
 		(void)send(fd, sv->cf->refuse_msg, sv->cf->refuse_len,
 		    MSG_DONTWAIT | MSG_NOSIGNAL);
 	close(fd);
-	clock_gettime(CLOCK_MONOTONIC, &now);
+	mono_now(&now);
 	if (!log_limit(&sv->rl_refuse[why], &now, &held))
 		return;
 	if (via != NULL) {
@@ -485,166 +329,177 @@ log_accept(const struct supervisor *sv, const char *peer, const char *via,
 	    (via == NULL));
 }
 
+/*
+ * The live children of the biggest source group, and that group's oldest
+ * child not yet told to end (NULL when there is none).  A walk over the
+ * children, made only at max-children.
+ */
+static struct child *
+biggest_group(struct supervisor *sv, uint32_t *most)
+{
+	struct child		*kid, *oldest = NULL;
+	const struct srcent	*e;
+	size_t			 pos = 0;
+
+	*most = 0;
+	while ((kid = children_next(&sv->live->kids, &pos)) != NULL) {
+		if (kid->evicting ||
+		    (e = srctable_find(&sv->live->sources, &kid->key)) == NULL)
+			continue;
+		if (e->live > *most || (e->live == *most && oldest != NULL &&
+		    srckey_equal(&kid->key, &oldest->key) &&
+		    mono_until_ms(&kid->start, &oldest->start) > 0)) {
+			*most = e->live;
+			oldest = kid;
+		}
+	}
+	return oldest;
+}
+
+/* Ends the session of kid to make room for a smaller group (fair-share). */
+static void
+evict(struct supervisor *sv, struct child *kid)
+{
+	struct timespec	now;
+	unsigned long	held;
+
+	kill(kid->pid, SIGTERM);
+	kid->evicting = 1;
+	sv->live->evicting++;
+	sv->live->count.evicted++;
+	mono_now(&now);
+	if (log_limit(&sv->rl_evict, &now, &held))
+		log_notice("evict pid=%ld reason=fair-share active=%zu "
+		    "suppressed=%lu", (long)kid->pid, sv->live->kids.count,
+		    held);
+}
+
+/* A failed fork: the client is refused, and the listeners rest a moment. */
+static void
+fork_failed(struct supervisor *sv, int fd, const struct sockaddr *sa,
+    const struct sockaddr *via)
+{
+	struct timespec	now;
+
+	sv->live->count.fork_failures++;
+	mono_now(&now);
+	mono_add_ms(&sv->backoff_until, &now, FORK_BACKOFF_MS);
+	refuse(sv, fd, sa, via, REFUSE_FORK, strerror(errno));
+}
+
+/* Forks the child for an admitted connection and counts it. */
 static void
 spawn(struct supervisor *sv, int fd, const struct sockaddr *sa,
-    const struct sockaddr *via, struct srcent *src, const struct srckey *key)
+    const struct sockaddr *via, struct srcent *src, int health)
 {
 	struct outcomes		*outs = &sv->live->outcomes;
 	struct outcome		*o;
 	struct child		 kid;
-	struct child_args	 args;
-	unsigned long		 held;
 	char			 peer[PEER_STRLEN], proxy[ADDR_STRLEN];
 	pid_t			 pid;
 
+	memset(&kid, 0, sizeof(kid));
 	peer_label(sa, sv->cf, peer, sizeof(peer));
 	if (via != NULL)
 		format_address(via, proxy, sizeof(proxy));
-	/* Cannot fail: live children never outnumber the largest max-children. */
+	/* Cannot fail: live children never outnumber the outcome slots. */
 	o = outcomes_take(outs, peer, via != NULL ? proxy : NULL, &kid.outcome);
 	if (o == NULL) {
 		refuse(sv, fd, sa, via, REFUSE_MAX_CHILDREN, NULL);
 		return;
 	}
-	/*
-	 * The child's title is set here and inherited: formatting it in the
-	 * child would cost the child about seven page faults of libc's
-	 * printf code, this costs the supervisor one (README, Performance).
-	 */
-	setproctitle("session %s", peer);
-	args.sv = sv;
-	args.fd = fd;
-	args.o = o;
-	args.box = child_sandbox(sv);
-	strlcpy(args.peer, peer, sizeof(args.peer));
-	pid = altstack_fork(child_entry, &args, sizeof(args));
-	if (pid != 0)
-		setproctitle("%s", sv->status);
+	if ((pid = fork()) == 0)
+		child_start(sv, fd, o, peer);
 	if (pid == -1) {
-		sv->live->count.fork_failures++;
 		outcomes_give(outs, kid.outcome);
-		close(fd);
-		clock_gettime(CLOCK_MONOTONIC, &kid.start);
-		if (log_limit(&sv->rl_fork, &kid.start, &held))
-			log_warn("fork (%lu more not logged)", held);
+		fork_failed(sv, fd, sa, via);
 		return;
 	}
 	close(fd);
 	kid.pid = pid;
-	kid.key = *key;
-	clock_gettime(CLOCK_MONOTONIC, &kid.start);
-	/* Cannot fail: the table holds max-children and we checked. */
+	kid.key = src->key;
+	kid.health = (uint8_t)health;
+	mono_now(&kid.start);
+	/* Cannot fail: the table holds max-children and the evictions. */
 	children_add(&sv->live->kids, &kid);
 	srctable_hold(&sv->live->sources, src);
 	sv->live->count.served++;
-	if (log_enabled(LOG_INFO))
+	sv->live->changed = 1;
+	if (health)
+		sv->live->count.health_checks++;
+	else if (log_enabled(LOG_INFO))
 		log_accept(sv, peer, via != NULL ? proxy : NULL, pid);
 }
 
-/* accept4 failed: carry on, or rest the listeners when out of resources. */
-static int
-accept_failed(struct supervisor *sv, int err)
-{
-	struct timespec	now;
-	unsigned long	held;
-
-	switch (err) {
-	case EINTR:
-	case ECONNABORTED:
-	case EPROTO:
-		return 0;
-	case EAGAIN:
-		return -1;
-	default:
-		/* EMFILE, ENFILE, ENOBUFS, ENOMEM and the unexpected. */
-		sv->live->count.accept_errors++;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		add_ms(&sv->backoff_until, &now, ACCEPT_BACKOFF_MS);
-		errno = err;
-		if (log_limit(&sv->rl_accept, &now, &held))
-			log_warn("accept (pausing %dms; %lu more not logged)",
-			    ACCEPT_BACKOFF_MS, held);
-		return -1;
-	}
-}
-
 /*
- * Decides on one accepted connection before any fork: access rules, the
- * global limit, the per-source limit, then the source's rate.
+ * Carries out the gate's verdict on one accepted connection (admit.c):
+ * refuse, serve, or end the biggest group's oldest session and serve.
  */
 static void
 admit(struct supervisor *sv, int fd, const struct sockaddr *sa,
     const struct sockaddr *via)
 {
 	const struct config	*cf = sv->cf;
+	struct supervisor_live	*live = sv->live;
+	struct admit_state	 st;
+	struct admit_verdict	 v;
 	struct srckey		 key;
 	struct srcent		*src;
-	int64_t			 now;
+	struct child		*oldest = NULL;
 
-	if (cf->acl.n > 0 && acl_check(&cf->acl, sa) == ACL_DENY) {
-		refuse(sv, fd, sa, via, REFUSE_ACCESS, NULL);
-		return;
-	}
-	if (sv->live->kids.count >= (size_t)cf->max_children) {
-		refuse(sv, fd, sa, via, REFUSE_MAX_CHILDREN, NULL);
-		return;
-	}
+	memset(&st, 0, sizeof(st));
 	cidr_group(sa, cf->prefix4, cf->prefix6, &key);
-	now = mono_ms();
-	/* NULL only if every entry had live children: max-sources >= max-children rules it out. */
-	src = srctable_get(&sv->live->sources, &key, &cf->rate, now);
-	if (src == NULL || src->live >= (uint32_t)cf->max_per_source) {
-		refuse(sv, fd, sa, via, REFUSE_PER_SOURCE, NULL);
+	st.now_ms = mono_ms();
+	/* NULL only when every entry has live children. */
+	if ((src = srctable_get(&live->sources, &key, &cf->rate,
+	    st.now_ms)) != NULL) {
+		st.known = 1;
+		st.group_live = src->live;
+		st.bucket = src->bucket;
+	}
+	st.evicting = live->evicting;
+	st.live = live->kids.count - live->evicting;
+	st.groups = live->sources.live;
+	if (st.live >= (size_t)cf->max_children)
+		oldest = biggest_group(sv, &st.biggest);
+	admit_decide(cf, sa, &st, &v);
+	if (v.action == ADMIT_REFUSE) {
+		refuse(sv, fd, sa, via, v.reason, NULL);
 		return;
 	}
-	if (cf->rate.n > 0 && !bucket_take(&src->bucket, &cf->rate, now)) {
-		refuse(sv, fd, sa, via, REFUSE_RATE, NULL);
-		return;
-	}
-	spawn(sv, fd, sa, via, src, &key);
-}
-
-static int
-proxy_allowed(const struct config *cf, const struct sockaddr *sa)
-{
-	size_t	i;
-
-	for (i = 0; i < cf->nproxy_from; i++)
-		if (cidr_match(&cf->proxy_from[i], sa))
-			return 1;
-	return 0;
+	src->bucket = v.bucket;
+	if (v.action == ADMIT_EVICT && oldest != NULL)
+		evict(sv, oldest);
+	spawn(sv, fd, sa, via, src, v.health);
 }
 
 /*
- * A connection to a proxy listener: only from proxy-from, and only while
- * children and pending headers together stay under max-children.  Its
- * header is then read in the loop, never waited for.
+ * A connection to a proxy-protocol listener, if the gate lets it wait:
+ * its header is then read in the loop, never waited for.
  */
 static void
 await_header(struct supervisor *sv, int fd, const struct sockaddr *sa,
     socklen_t len)
 {
-	const struct config	*cf = sv->cf;
-	struct timespec		 now, dl;
+	enum refuse_reason	why;
+	struct timespec		now, dl;
 
-	if (!proxy_allowed(cf, sa)) {
-		refuse(sv, fd, sa, NULL, REFUSE_PROXY, "not in proxy-from");
+	if (admit_header(sv->cf, sa, sv->live->kids.count + sv->pend.n,
+	    &why) == -1) {
+		refuse(sv, fd, sa, NULL, why, why == REFUSE_PROXY ?
+		    "not in proxy-from" : NULL);
 		return;
 	}
-	if (sv->live->kids.count + sv->pend.n >= (size_t)cf->max_children) {
-		refuse(sv, fd, sa, NULL, REFUSE_MAX_CHILDREN, NULL);
-		return;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	add_ms(&dl, &now, cf->proxy_timeout_ms);
-	if (pendings_add(&sv->pend, (size_t)cf->max_children, fd, sa, len,
+	mono_now(&now);
+	mono_add_ms(&dl, &now, sv->cf->proxy_timeout_ms);
+	if (pendings_add(&sv->pend, (size_t)sv->cf->max_children, fd, sa, len,
 	    &dl) == -1)
 		refuse(sv, fd, sa, NULL, REFUSE_MAX_CHILDREN, NULL);
 }
 
 /* The header of pending connection i has news: wait, admit or refuse. */
-void
-supervisor_proxy(struct supervisor *sv, size_t i)
+static void
+header_ready(struct supervisor *sv, size_t i)
 {
 	struct pending		*p = &sv->pend.p[i];
 	struct sockaddr_storage	 real, via;
@@ -669,56 +524,65 @@ supervisor_proxy(struct supervisor *sv, size_t i)
 }
 
 /* Pending headers past proxy-timeout are refused. */
-void
-supervisor_expire(struct supervisor *sv, const struct timespec *now)
+static void
+expire_headers(struct supervisor *sv, const struct timespec *now)
 {
 	struct sockaddr_storage	via;
-	size_t			i;
+	ssize_t			i;
 	int			fd;
 
-	for (i = sv->pend.n; i-- > 0;) {
-		if (ms_until(now, &sv->pend.p[i].deadline) > 0)
-			continue;
+	while ((i = pendings_expired(&sv->pend, now)) != -1) {
 		fd = sv->pend.p[i].fd;
 		via = sv->pend.p[i].proxy;
-		pendings_remove(&sv->pend, i);
+		pendings_remove(&sv->pend, (size_t)i);
 		refuse(sv, fd, (struct sockaddr *)&via, NULL, REFUSE_PROXY,
 		    "header timeout");
 	}
 }
 
 /*
- * How many more connections wait in fd's accept queue, up to a batch: the
- * accepts after the first take those and stop, rather than end on EAGAIN,
- * whose errno is a write to a page the last child shares.
+ * accept4 failed, as sshd handles it: a connection that went away or a
+ * signal is ignored; the queue being empty ends the batch; out of
+ * descriptors or memory rests the listeners and says so, rate-limited.
+ * Returns 0 to carry on with the batch, -1 to end it.
  */
 static int
-queued(int fd)
+accept_failed(struct supervisor *sv, int err)
 {
-	struct tcp_info	ti;
-	socklen_t	len = sizeof(ti);
+	struct timespec	now;
+	unsigned long	held;
 
-	/* On a listener the kernel gives the queue's length here. */
-	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1 ||
-	    len < offsetof(struct tcp_info, tcpi_unacked) +
-	    sizeof(ti.tcpi_unacked))
-		return ACCEPT_BATCH - 1;
-	return ti.tcpi_unacked < ACCEPT_BATCH - 1 ? (int)ti.tcpi_unacked :
-	    ACCEPT_BATCH - 1;
+	switch (err) {
+	case EINTR:
+	case ECONNABORTED:
+	case EPROTO:
+		return 0;
+	case EAGAIN:
+		return -1;
+	default:
+		sv->live->count.accept_errors++;
+		mono_now(&now);
+		mono_add_ms(&sv->backoff_until, &now, ACCEPT_BACKOFF_MS);
+		if (log_limit(&sv->rl_accept, &now, &held))
+			log_warnx("accept: %s (pausing %dms; %lu more not "
+			    "logged)", strerror(err), ACCEPT_BACKOFF_MS, held);
+		return -1;
+	}
 }
 
-/* Drains a ready listener: accept, then refuse or fork, up to a batch. */
+/*
+ * Drains a ready listener, up to a batch: accept, then wait for a header,
+ * refuse or fork.  A rest begun in the batch (a failed fork) ends it.
+ */
 void
 supervisor_accept(struct supervisor *sv, const struct listener *l)
 {
 	struct sockaddr_storage	ss;
+	struct timespec		now;
 	socklen_t		len;
-	int			fd, i, n = ACCEPT_BATCH;
+	int			fd, i;
 
-	for (i = 0; i < n; i++) {
-		/* After the first, only as many as the queue holds. */
-		if (i == 1 && (n = 1 + queued(l->fd)) == 1)
-			return;
+	for (i = 0; i < ACCEPT_BATCH; i++) {
 		len = sizeof(ss);
 		fd = accept4(l->fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC |
 		    (l->proxy ? SOCK_NONBLOCK : 0));
@@ -732,6 +596,9 @@ supervisor_accept(struct supervisor *sv, const struct listener *l)
 			await_header(sv, fd, (struct sockaddr *)&ss, len);
 		else
 			admit(sv, fd, (struct sockaddr *)&ss, NULL);
+		mono_now(&now);
+		if (mono_until_ms(&now, &sv->backoff_until) > 0)
+			return;
 		/* overload defer: leave the rest in the kernel's backlog. */
 		if (sv->cf->overload == OVERLOAD_DEFER &&
 		    sv->live->kids.count >= (size_t)sv->cf->max_children)
@@ -741,8 +608,8 @@ supervisor_accept(struct supervisor *sv, const struct listener *l)
 
 /*
  * The close line of a child that reported its session; the supervisor
- * writes it, the child having neither clock nor log in its box.  The names
- * are the accept line's; the figures are copied out of the shared slot.
+ * writes it, the child having neither clock nor log in its box.  A health
+ * check is only counted, unless it ended in an error.
  */
 static void
 log_outcome(const struct supervisor *sv, const struct child *kid,
@@ -752,6 +619,8 @@ log_outcome(const struct supervisor *sv, const struct child *kid,
 	const struct outcome_origin	*org = &outs->origin[kid->outcome];
 	struct session_stats		 st = outs->shared[kid->outcome].st;
 
+	if (kid->health && st.end != SESSION_ERROR)
+		return;
 	session_log_close(org->peer, org->proxy[0] != '\0' ? org->proxy :
 	    NULL, kid->pid, &kid->start, now, &st);
 }
@@ -765,10 +634,8 @@ child_ended(struct supervisor *sv, const struct child *kid, int st,
 	unsigned long		 held;
 	long			 pid = (long)kid->pid;
 
-	if (o->done) {
+	if (o->done)
 		log_outcome(sv, kid, now);
-		note_reads(sv->live, o->st.reads);
-	}
 	outcomes_give(&sv->live->outcomes, kid->outcome);
 	if (sandbox_violation(st))
 		sv->live->count.violations++;
@@ -802,18 +669,54 @@ supervisor_reap(struct supervisor *sv)
 	pid_t		pid;
 	int		st;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
+	mono_now(&now);
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 		if (children_remove(&sv->live->kids, pid, &kid) == -1)
 			continue;
+		if (kid.evicting)
+			sv->live->evicting--;
 		srctable_release(&sv->live->sources, &kid.key);
 		child_ended(sv, &kid, st, &now);
 	}
 }
 
 /*
- * Re-reads the configuration.  An invalid file or a listener that cannot be
- * opened leaves everything as it was; live children are never touched.
+ * Everything a new configuration needs before it may replace the running
+ * one, none of it visible yet.  NULL when next can be applied, else why
+ * not (the step's own line, if any, is logged already).
+ */
+static const char *
+reload_prepare(struct supervisor *sv, struct config *next,
+    struct privdrop *pd, struct srctable *sources)
+{
+	size_t	cap;
+
+	if (config_load(next, sv->confpath, sv->overrides,
+	    sv->noverrides) == -1)
+		return "the configuration has errors";
+	if (sv->debug)
+		supervisor_debug(next);
+	if (supervisor_privileges(pd, next) == -1)
+		return "cannot resolve user or group";
+	if (prepare_sandbox(sv, next) == -1)
+		return "cannot build the seccomp filter";
+	cap = kids_cap(next);
+	if ((cap > sv->live->kids.cap &&
+	    children_resize(&sv->live->kids, cap) == -1) ||
+	    grow_pollfds(sv, (size_t)next->max_children) == -1)
+		return "out of memory for the larger tables";
+	if (next->max_sources != sv->cf->max_sources &&
+	    (srctable_init(sources, (size_t)next->max_sources) == -1 ||
+	    srctable_copy(sources, &sv->live->sources) == -1))
+		return "the source table cannot be resized";
+	if (listeners_update(sv->ls, next) == -1)
+		return "a listener cannot be opened";
+	return NULL;
+}
+
+/*
+ * Re-reads the configuration.  An invalid file or a listener that cannot
+ * be opened leaves everything as it was; live children are never touched.
  */
 static void
 reload(struct supervisor *sv)
@@ -821,87 +724,50 @@ reload(struct supervisor *sv)
 	struct config	*next;
 	struct privdrop	 pd;
 	struct srctable	 sources;
-	size_t		 cap;
-	int		 resize;
+	const char	*why;
 
 	notify_reloading();
 	log_info("reloading %s", sv->confpath);
 	memset(&sources, 0, sizeof(sources));
-	if ((next = malloc(sizeof(*next))) == NULL) {
-		log_warn("reload");
+	if ((next = calloc(1, sizeof(*next))) == NULL)
+		why = "out of memory";
+	else
+		why = reload_prepare(sv, next, &pd, &sources);
+	if (why != NULL) {
+		log_warnx("reload failed: %s; keeping the running "
+		    "configuration", why);
+		srctable_free(&sources);
+		free(next);
 		notify_ready();
 		return;
 	}
-	/* Each step below logs its own cause; the *_sys ones add errno. */
-	if (config_load(next, sv->confpath, sv->overrides,
-	    sv->noverrides) == -1)
-		goto fail;
-	if (sv->debug)
-		supervisor_debug(next);
-	if (supervisor_privileges(&pd, next) == -1 ||
-	    prepare_sandbox(sv, next) == -1)
-		goto fail;
-	cap = (size_t)next->max_children;
-	if ((cap > sv->live->kids.cap &&
-	    children_resize(&sv->live->kids, cap) == -1) ||
-	    grow_pollfds(sv, cap) == -1)
-		goto fail_sys;
-	resize = next->max_sources != sv->cf->max_sources;
-	if (resize && (srctable_init(&sources, (size_t)next->max_sources) ==
-	    -1 || srctable_copy(&sources, &sv->live->sources) == -1))
-		goto fail_sys;
-	if (listeners_update(sv->ls, next) == -1)
-		goto fail;
-	if (resize) {
+	if (sources.ent != NULL) {
 		srctable_free(&sv->live->sources);
 		sv->live->sources = sources;
 	}
 	sv->pd = pd;
 	*sv->cf = *next;
+	free(next);
 	session_load(sv->cf);
-	if (cap < sv->live->kids.cap)
-		children_resize(&sv->live->kids, cap);
+	if (kids_cap(sv->cf) < sv->live->kids.cap)
+		children_resize(&sv->live->kids, kids_cap(sv->cf));
 	log_init(sv->cf->log_target, sv->cf->log_level, sv->foreground);
 	sv->live->count.reloads++;
 	log_info("reloaded: %zu listeners, max-children %d", sv->ls->n,
 	    sv->cf->max_children);
-	goto done;
-fail_sys:
-	log_warn("reload failed: keeping the running configuration");
-	goto cleanup;
-fail:
-	log_warnx("reload failed: keeping the running configuration");
-cleanup:
-	srctable_free(&sources);
-done:
-	free(next);
 	notify_ready();
 }
 
 static void
 report(const struct supervisor *sv)
 {
-	log_always("stats active=%zu accepted=%llu served=%llu refused=%llu "
-	    "refused-max-children=%llu refused-per-source=%llu "
-	    "refused-rate=%llu refused-access=%llu refused-proxy=%llu "
-	    "pending=%zu sources=%zu "
-	    "fork-failures=%llu accept-errors=%llu "
-	    "signaled=%llu violations=%llu failed=%llu reloads=%llu",
-	    sv->live->kids.count, (unsigned long long)sv->live->count.accepted,
-	    (unsigned long long)sv->live->count.served,
-	    (unsigned long long)refused_total(sv),
-	    (unsigned long long)sv->live->count.refused[REFUSE_MAX_CHILDREN],
-	    (unsigned long long)sv->live->count.refused[REFUSE_PER_SOURCE],
-	    (unsigned long long)sv->live->count.refused[REFUSE_RATE],
-	    (unsigned long long)sv->live->count.refused[REFUSE_ACCESS],
-	    (unsigned long long)sv->live->count.refused[REFUSE_PROXY],
-	    sv->pend.n, sv->live->sources.used,
-	    (unsigned long long)sv->live->count.fork_failures,
-	    (unsigned long long)sv->live->count.accept_errors,
-	    (unsigned long long)sv->live->count.signaled,
-	    (unsigned long long)sv->live->count.violations,
-	    (unsigned long long)sv->live->count.failed,
-	    (unsigned long long)sv->live->count.reloads);
+	struct status_now	now;
+
+	now.active = sv->live->kids.count;
+	now.pending = sv->pend.n;
+	now.sources = sv->live->sources.used;
+	now.log_dropped = 0;
+	status_report(&sv->live->count, &now);
 }
 
 static void
@@ -917,7 +783,7 @@ drain_begin(struct supervisor *sv, const struct timespec *now)
 	notify_stopping();
 	log_info("draining: %zu active, grace %lldms", sv->live->kids.count,
 	    (long long)sv->cf->shutdown_grace_ms);
-	add_ms(&sv->drain_deadline, now, sv->cf->shutdown_grace_ms);
+	mono_add_ms(&sv->drain_deadline, now, sv->cf->shutdown_grace_ms);
 	if (sv->live->kids.count > 0)
 		notify_extend((uint64_t)(sv->cf->shutdown_grace_ms +
 		    KILL_GRACE_MS + 1000) * 1000);
@@ -929,52 +795,33 @@ drain_step(struct supervisor *sv, const struct timespec *now)
 {
 	if (sv->live->kids.count == 0)
 		return 1;
-	if (ms_until(now, &sv->drain_deadline) > 0)
+	if (mono_until_ms(now, &sv->drain_deadline) > 0)
 		return 0;
 	if (!sv->killed) {
 		log_info("grace over: stopping %zu children", sv->live->kids.count);
 		children_kill(&sv->live->kids, SIGTERM);
-		add_ms(&sv->drain_deadline, now, KILL_GRACE_MS);
+		mono_add_ms(&sv->drain_deadline, now, KILL_GRACE_MS);
 		sv->killed = 1;
 	} else if (sv->killed == 1) {
 		log_warnx("killing %zu children", sv->live->kids.count);
 		children_kill(&sv->live->kids, SIGKILL);
-		add_ms(&sv->drain_deadline, now, KILL_GRACE_MS);
+		mono_add_ms(&sv->drain_deadline, now, KILL_GRACE_MS);
 		sv->killed = 2;
 	}
 	return 0;
 }
 
-/*
- * The title and STATUS= when the figures changed, at most once a second:
- * the title lives in a stack page, and each write of it after a fork
- * would leave every live child a private copy.
- */
+/* The title and STATUS= when the figures changed, at most once a second. */
 static void
 show_load(struct supervisor *sv, const struct timespec *now)
 {
-	char	buf[sizeof(sv->status)], part[48];
-	size_t	i;
-	int	first = 1;
+	char	buf[sizeof(sv->status)];
 
-	if (ms_until(&sv->status_at, now) < STATUS_EVERY_MS)
+	if (!sv->live->changed ||
+	    mono_until_ms(&sv->status_at, now) < STATUS_EVERY_MS)
 		return;
-	snprintf(buf, sizeof(buf), "%zu active, %llu served, %llu refused",
-	    sv->live->kids.count, (unsigned long long)sv->live->count.served,
-	    (unsigned long long)refused_total(sv));
-	/* Refusals by reason, those that happened: "(5 per-source, 2 rate)". */
-	for (i = 0; i < REFUSE_NREASONS; i++) {
-		if (sv->live->count.refused[i] == 0)
-			continue;
-		snprintf(part, sizeof(part), "%s%llu %s", first ? " (" : ", ",
-		    (unsigned long long)sv->live->count.refused[i],
-		    refuse_reason_name(i));
-		strlcat(buf, part, sizeof(buf));
-		first = 0;
-	}
-	if (!first)
-		strlcat(buf, ")", sizeof(buf));
 	sv->live->changed = 0;
+	status_title(buf, sizeof(buf), &sv->live->count, sv->live->kids.count);
 	if (strcmp(buf, sv->status) == 0)
 		return;
 	strlcpy(sv->status, buf, sizeof(sv->status));
@@ -983,14 +830,14 @@ show_load(struct supervisor *sv, const struct timespec *now)
 	sv->status_at = *now;
 }
 
-/* The listeners to poll now: none while resting or draining. */
+/* The listeners to poll now: none while resting, draining or deferring. */
 size_t
 supervisor_pollset(const struct supervisor *sv, struct pollfd *pfd,
     const struct timespec *now)
 {
 	size_t	i;
 
-	if (sv->draining || ms_until(now, &sv->backoff_until) > 0)
+	if (sv->draining || mono_until_ms(now, &sv->backoff_until) > 0)
 		return 0;
 	if (sv->cf->overload == OVERLOAD_DEFER &&
 	    sv->live->kids.count >= (size_t)sv->cf->max_children)
@@ -1003,31 +850,34 @@ supervisor_pollset(const struct supervisor *sv, struct pollfd *pfd,
 	return sv->ls->n;
 }
 
+/* The earlier of two waits in ms, -1 meaning none. */
+static int64_t
+sooner(int64_t a, int64_t b)
+{
+	if (a == -1)
+		return b;
+	if (b == -1)
+		return a;
+	return a < b ? a : b;
+}
+
 /* How long ppoll may sleep: until the next deadline of any kind. */
 static int64_t
 next_wakeup(const struct supervisor *sv, const struct timespec *now)
 {
-	int64_t	ms = -1, t;
-	size_t	i;
+	int64_t	ms = -1;
 
-	if (ms_until(now, &sv->backoff_until) > 0)
-		ms = ms_until(now, &sv->backoff_until);
-	if (sv->draining && sv->killed < 2) {
-		t = ms_until(now, &sv->drain_deadline);
-		ms = ms == -1 || t < ms ? t : ms;
-	}
-	if (sv->live->changed) {
-		t = STATUS_EVERY_MS - ms_until(&sv->status_at, now);
-		ms = ms == -1 || t < ms ? t : ms;
-	}
-	if (sv->watchdog_ms > 0) {
-		t = sv->watchdog_ms - ms_until(&sv->watchdog_at, now);
-		ms = ms == -1 || t < ms ? t : ms;
-	}
-	for (i = 0; i < sv->pend.n; i++) {
-		t = ms_until(now, &sv->pend.p[i].deadline);
-		ms = ms == -1 || t < ms ? t : ms;
-	}
+	if (mono_until_ms(now, &sv->backoff_until) > 0)
+		ms = mono_until_ms(now, &sv->backoff_until);
+	if (sv->draining && sv->killed < 2)
+		ms = sooner(ms, mono_until_ms(now, &sv->drain_deadline));
+	if (sv->live->changed)
+		ms = sooner(ms, STATUS_EVERY_MS -
+		    mono_until_ms(&sv->status_at, now));
+	if (sv->watchdog_ms > 0)
+		ms = sooner(ms, sv->watchdog_ms -
+		    mono_until_ms(&sv->watchdog_at, now));
+	ms = sooner(ms, pendings_next_ms(&sv->pend, now));
 	return ms < -1 ? 0 : ms;
 }
 
@@ -1035,7 +885,7 @@ static void
 watchdog(struct supervisor *sv, const struct timespec *now)
 {
 	if (sv->watchdog_ms == 0 ||
-	    ms_until(&sv->watchdog_at, now) < sv->watchdog_ms)
+	    mono_until_ms(&sv->watchdog_at, now) < sv->watchdog_ms)
 		return;
 	notify_watchdog();
 	sv->watchdog_at = *now;
@@ -1044,36 +894,90 @@ watchdog(struct supervisor *sv, const struct timespec *now)
 static void
 handle_signals(struct supervisor *sv, const struct timespec *now)
 {
-	if (sv->live->got.chld) {
-		sv->live->got.chld = 0;
+	struct signals	*got = &sv->live->got;
+
+	if (got->chld) {
+		got->chld = 0;
 		supervisor_reap(sv);
 		sv->live->changed = 1;
 	}
-	if (sv->live->got.term) {
-		sv->live->got.term = 0;
+	if (got->term) {
+		got->term = 0;
 		if (!sv->draining)
 			drain_begin(sv, now);
 	}
-	if (sv->live->got.hup) {
-		sv->live->got.hup = 0;
+	if (got->hup) {
+		got->hup = 0;
 		if (!sv->draining)
 			reload(sv);
 	}
-	if (sv->live->got.usr1) {
-		sv->live->got.usr1 = 0;
+	if (got->usr1) {
+		got->usr1 = 0;
 		report(sv);
 	}
 }
 
-/* The loop, on the supervisor's own stack (altstack.c). */
-static int
-run_loop(void *arg)
+/* ppoll itself failed: say so at most once a second, then rest. */
+static void
+poll_failed(struct supervisor *sv)
 {
-	struct supervisor	*sv = arg;
-	struct pollfd		*pfd;
-	struct timespec		 now, ts;
-	size_t			 n, np, i;
-	int64_t			 ms;
+	struct timespec	now, rest = { 0, POLL_BACKOFF_MS * 1000000L };
+	unsigned long	held;
+	int		err = errno;
+
+	mono_now(&now);
+	if (log_limit(&sv->rl_poll, &now, &held))
+		log_warnx("ppoll: %s (resting %dms; %lu more not logged)",
+		    strerror(err), POLL_BACKOFF_MS, held);
+	(void)nanosleep(&rest, NULL);
+}
+
+/* Waits for the next event: returns how many descriptors are ready, or 0. */
+static int
+wait_events(struct supervisor *sv, size_t *nlisten, size_t *npend,
+    const struct timespec *now)
+{
+	struct pollfd	*pfd = sv->pfd;
+	struct timespec	 ts;
+	size_t		 n, np;
+	int64_t		 ms;
+	int		 r;
+
+	n = supervisor_pollset(sv, pfd, now);
+	np = pendings_pollset(&sv->pend, pfd + n);
+	pfd[n + np].fd = sv->sigfd;
+	pfd[n + np].events = POLLIN;
+	pfd[n + np].revents = 0;
+	ms = next_wakeup(sv, now);
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000;
+	*nlisten = n;
+	*npend = np;
+	if ((r = ppoll(pfd, n + np + 1, ms == -1 ? NULL : &ts, NULL)) == -1) {
+		if (errno != EINTR)
+			poll_failed(sv);
+		return 0;
+	}
+	if (r > 0 && pfd[n + np].revents != 0)
+		read_signals(sv);
+	return r;
+}
+
+/* Whether a signal waits to be handled; it goes before any connection. */
+static int
+signal_pending(const struct supervisor *sv)
+{
+	const struct signals	*got = &sv->live->got;
+
+	return got->chld || got->hup || got->term || got->usr1;
+}
+
+/* Runs until a drain completes; returns the exit status. */
+int
+supervisor_run(struct supervisor *sv)
+{
+	struct timespec	now;
+	size_t		n, np, i;
 
 	if (install_signals(sv) == -1) {
 		log_warn("signalfd");
@@ -1081,66 +985,26 @@ run_loop(void *arg)
 	}
 	notify_ready();
 	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
+		mono_now(&now);
 		handle_signals(sv, &now);
 		if (sv->draining && drain_step(sv, &now))
 			break;
 		watchdog(sv, &now);
 		show_load(sv, &now);
-		supervisor_expire(sv, &now);
-		pfd = sv->pfd;
-		n = supervisor_pollset(sv, pfd, &now);
-		for (np = 0; np < sv->pend.n; np++) {
-			pfd[n + np].fd = sv->pend.p[np].fd;
-			pfd[n + np].events = POLLIN;
-			pfd[n + np].revents = 0;
-		}
-		pfd[n + np].fd = sv->sigfd;
-		pfd[n + np].events = POLLIN;
-		pfd[n + np].revents = 0;
-		ms = next_wakeup(sv, &now);
-		ts.tv_sec = ms / 1000;
-		ts.tv_nsec = (ms % 1000) * 1000000;
-		/*
-		 * Signals stay blocked in ppoll and wake it through the
-		 * signalfd: a handler run inside ppoll would make it fail with
-		 * EINTR, and errno's page, written after a fork, is copied
-		 * for nothing while the new child lives.
-		 */
-		if (ppoll(pfd, n + np + 1, ms == -1 ? NULL : &ts, NULL) <= 0)
-			continue;
-		if (pfd[n + np].revents != 0)
-			read_signals(sv);
-		/* Signals first: a SIGTERM must not be followed by a batch. */
-		if (sv->live->got.chld || sv->live->got.hup ||
-		    sv->live->got.term || sv->live->got.usr1)
+		expire_headers(sv, &now);
+		if (wait_events(sv, &n, &np, &now) <= 0 || signal_pending(sv))
 			continue;
 		/* Backwards: handling entry i may move the last one into it. */
 		for (i = np; i-- > 0;)
-			if (pfd[n + i].revents != 0)
-				supervisor_proxy(sv, i);
+			if (sv->pfd[n + i].revents != 0)
+				header_ready(sv, i);
 		for (i = 0; i < n; i++)
-			if (pfd[i].revents & (POLLIN | POLLERR | POLLHUP))
+			if (sv->pfd[i].revents & (POLLIN | POLLERR | POLLHUP))
 				supervisor_accept(sv, &sv->ls->l[i]);
-		sv->live->changed = 1;
 	}
 	log_info("stopped: served %llu", (unsigned long long)sv->live->count.served);
 	supervisor_free(sv);
 	return OKD_EXIT_OK;
-}
-
-/*
- * Runs until a drain completes; returns the exit status.  Forks are made
- * with _Fork, not fork(3): fork also resets glibc's and ld.so's locks in
- * the child (three page faults there), which only a process with more than
- * one thread needs, and runs fork handlers, which okd does not register.
- * okd has one thread.
- */
-int
-supervisor_run(struct supervisor *sv)
-{
-	mem_prepare_forks();
-	return altstack_run(run_loop, sv);
 }
 
 /* Everything supervisor_init and the loop allocated. */

@@ -1,8 +1,9 @@
 /*
- * Unit tests of the supervisor's fault paths, with _Fork and accept4
+ * Unit tests of the supervisor's fault paths, with fork and accept4
  * wrapped: EMFILE rests the listeners instead of spinning, a failed fork
- * closes that connection and serving goes on, max-children refuses without
- * forking, a batch is bounded, and reaping leaves no zombie.
+ * refuses that connection with the refuse-message and rests the listeners
+ * so the rest wait in the backlog, max-children refuses without forking,
+ * a batch is bounded, and reaping leaves no zombie.
  */
 
 #include <arpa/inet.h>
@@ -23,7 +24,7 @@
 
 #include "supervisor.h"
 
-pid_t	__real__Fork(void);
+pid_t	__real_fork(void);
 
 #define SCRIPT_MAX	256
 #define SOCK		0	/* accept4 script: hand out a connection */
@@ -64,9 +65,9 @@ __wrap_accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 	return sv[0];
 }
 
-/* _Fork plays the script: -1 fails with EAGAIN, else a made-up parent pid. */
+/* fork plays the script: -1 fails with EAGAIN, else a made-up parent pid. */
 pid_t
-__wrap__Fork(void)
+__wrap_fork(void)
 {
 	int	step = fork_calls < nfork ? fork_script[fork_calls] : 1;
 
@@ -171,9 +172,15 @@ test_enfile_enobufs_enomem_rest_too(void **state)
 }
 
 static void
-test_fork_failure_keeps_serving(void **state)
+test_fork_failure_refuses_and_rests(void **state)
 {
+	struct pollfd	pfd[CONFIG_MAX_LISTEN];
+	struct timespec	now;
+	char		buf[16];
+
 	(void)state;
+	memcpy(cf.refuse_msg, "busy\r\n", 6);
+	cf.refuse_len = 6;
 	accept_script[0] = SOCK;
 	accept_script[1] = SOCK;
 	accept_script[2] = EAGAIN;
@@ -182,15 +189,24 @@ test_fork_failure_keeps_serving(void **state)
 	fork_script[1] = 1;
 	nfork = 2;
 	supervisor_accept(&sv, &ls.l[0]);
-	assert_int_equal(accept_calls, 3);
-	assert_int_equal(fork_calls, 2);
+	/* The batch stops at the failure: the second waits in the backlog. */
+	assert_int_equal(accept_calls, 1);
+	assert_int_equal(fork_calls, 1);
 	assert_int_equal(sv.live->count.fork_failures, 1);
-	assert_int_equal(sv.live->count.accepted, 2);
-	assert_int_equal(sv.live->count.served, 1);
-	assert_int_equal(sv.live->kids.count, 1);
-	/* Both connections are closed in the supervisor: the failed one and
-	 * the parent's copy of the served one. */
+	assert_int_equal(sv.live->count.refused[REFUSE_FORK], 1);
+	assert_int_equal(sv.live->count.served, 0);
+	/* The refused client is told, then closed. */
+	assert_int_equal(read(peers[0], buf, sizeof(buf)), 6);
+	assert_memory_equal(buf, "busy\r\n", 6);
 	assert_true(closed(0));
+	later(&now, 0);
+	assert_int_equal(supervisor_pollset(&sv, pfd, &now), 0);
+	later(&now, FORK_BACKOFF_MS + 5);
+	assert_int_equal(supervisor_pollset(&sv, pfd, &now), 1);
+	/* Once rested, serving goes on. */
+	supervisor_accept(&sv, &ls.l[0]);
+	assert_int_equal(fork_calls, 2);
+	assert_int_equal(sv.live->count.served, 1);
 	assert_true(closed(1));
 }
 
@@ -263,13 +279,13 @@ test_reap_counts_and_leaves_no_zombie(void **state)
 	int		z;
 
 	(void)state;
-	if ((a = __real__Fork()) == 0)
+	if ((a = __real_fork()) == 0)
 		_exit(3);
-	if ((b = __real__Fork()) == 0) {
+	if ((b = __real_fork()) == 0) {
 		pause();
 		_exit(0);
 	}
-	if ((stranger = __real__Fork()) == 0)
+	if ((stranger = __real_fork()) == 0)
 		_exit(0);
 	memset(&kid, 0, sizeof(kid));
 	kid.pid = a;
@@ -297,7 +313,7 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_enfile_enobufs_enomem_rest_too, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fork_failure_keeps_serving,
+		cmocka_unit_test_setup_teardown(test_fork_failure_refuses_and_rests,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transient_errors_carry_on,
 		    setup, teardown),
