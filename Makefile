@@ -76,7 +76,7 @@ test_config_OBJS	= config.o parse.o log.o acl.o cidr.o bucket.o
 test_session_OBJS	= session.o reply.o log.o parse.o config.o acl.o \
 			  cidr.o bucket.o
 test_session_WRAP	= write send
-test_supervisor_OBJS	= supervisor.o admit.o clock.o status.o children.o \
+test_supervisor_OBJS	= supervisor.o admit.o clock.o status.o signals.o children.o \
 			  listener.o config.o parse.o log.o notify.o session.o \
 			  reply.o acl.o cidr.o bucket.o srctable.o sandbox.o \
 			  privdrop.o peer.o pending.o proxy.o mem.o outcome.o
@@ -94,7 +94,7 @@ test_sandbox_OBJS	= sandbox.o session.o reply.o log.o parse.o config.o acl.o \
 test_privdrop_OBJS	= privdrop.o
 
 # Integration tests drive the real build/okd over loopback.
-INTEG_TESTS	= okd clients protect proxy activation systemd docs
+INTEG_TESTS	= okd clients protect proxy activation systemd docs limits
 
 TEST_BINS	= $(UNIT_TESTS:%=$(B)/tests/test_%) $(INTEG_TESTS:%=$(B)/tests/integ_%)
 TESTLIB		= $(B)/tests/okdtest.o

@@ -32,6 +32,10 @@ int	pending_read(struct pending *);
 void	pendings_free(struct pendings *);
 size_t	pendings_pollset(const struct pendings *, struct pollfd *);
 int64_t	pendings_next_ms(const struct pendings *, const struct timespec *);
-ssize_t	pendings_expired(const struct pendings *, const struct timespec *);
+int	pendings_ready(struct pendings *, size_t, int *,
+	    struct sockaddr_storage *, struct sockaddr_storage *,
+	    const char **);
+int	pendings_take_expired(struct pendings *, const struct timespec *,
+	    int *, struct sockaddr_storage *);
 
 #endif

@@ -14,6 +14,7 @@
 #include "outcome.h"
 #include "okd.h"
 #include "pending.h"
+#include "signals.h"
 #include "privdrop.h"
 #include "srctable.h"
 
@@ -23,11 +24,6 @@
 #define FORK_BACKOFF_MS		100
 /* How long the loop rests after ppoll itself failed. */
 #define POLL_BACKOFF_MS		100
-
-/* Signals read from the signalfd, for the loop. */
-struct signals {
-	int			 chld, hup, term, usr1;
-};
 
 /*
  * What every connection changes, in memory no child inherits (mem.h): a

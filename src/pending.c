@@ -6,6 +6,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -131,14 +132,47 @@ pendings_next_ms(const struct pendings *ps, const struct timespec *now)
 	return ms;
 }
 
-/* The index of a connection whose header is overdue, or -1. */
-ssize_t
-pendings_expired(const struct pendings *ps, const struct timespec *now)
+/*
+ * Reads what arrived for entry i.  PROXY_MORE: still waiting.  Otherwise
+ * the entry is removed and its connection handed back in *fd, the proxy's
+ * address in *via; with PROXY_DONE the real client's in *real (the socket
+ * blocking again, as a child reads it), else a reason in *detail.
+ */
+int
+pendings_ready(struct pendings *ps, size_t i, int *fd,
+    struct sockaddr_storage *real, struct sockaddr_storage *via,
+    const char **detail)
+{
+	struct pending	*p = &ps->p[i];
+	int		 r;
+
+	if ((r = pending_read(p)) == PROXY_MORE)
+		return r;
+	*fd = p->fd;
+	*via = p->proxy;
+	*real = p->parser.result.local ? p->proxy : p->parser.result.src;
+	*detail = p->parser.detail != NULL ? p->parser.detail :
+	    proxy_strerror(r);
+	pendings_remove(ps, i);
+	if (r == PROXY_DONE)
+		(void)fcntl(*fd, F_SETFL, fcntl(*fd, F_GETFL) & ~O_NONBLOCK);
+	return r;
+}
+
+/* Takes an entry past its deadline off: 0 with its *fd and *via, -1 if none. */
+int
+pendings_take_expired(struct pendings *ps, const struct timespec *now,
+    int *fd, struct sockaddr_storage *via)
 {
 	size_t	i;
 
-	for (i = 0; i < ps->n; i++)
-		if (mono_until_ms(now, &ps->p[i].deadline) <= 0)
-			return (ssize_t)i;
+	for (i = 0; i < ps->n; i++) {
+		if (mono_until_ms(now, &ps->p[i].deadline) > 0)
+			continue;
+		*fd = ps->p[i].fd;
+		*via = ps->p[i].proxy;
+		pendings_remove(ps, i);
+		return 0;
+	}
 	return -1;
 }

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -29,6 +28,7 @@
 #include "peer.h"
 #include "sandbox.h"
 #include "session.h"
+#include "signals.h"
 #include "status.h"
 #include "supervisor.h"
 
@@ -38,65 +38,6 @@
 #define KILL_GRACE_MS	2000
 /* STATUS= and the title at most this often. */
 #define STATUS_EVERY_MS	1000
-
-/*
- * The signals the supervisor acts on.  They stay blocked and are read from
- * a signalfd: no handler runs, so none is left for a child to undo.
- */
-static const int handled[] = { SIGCHLD, SIGHUP, SIGTERM, SIGINT, SIGUSR1 };
-
-/*
- * Blocks the handled signals, and SIGALRM, which only a session's deadline
- * sends, then sets the dispositions a child inherits (session_signals()).
- * A blocked signal is queued for the signalfd whatever its disposition.
- */
-static int
-install_signals(struct supervisor *sv)
-{
-	sigset_t	block;
-	size_t		i;
-
-	sigemptyset(&block);
-	for (i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
-		sigaddset(&block, handled[i]);
-	sigaddset(&block, SIGALRM);
-	sigprocmask(SIG_BLOCK, &block, NULL);
-	sigdelset(&block, SIGALRM);
-	if ((sv->sigfd = signalfd(-1, &block, SFD_NONBLOCK | SFD_CLOEXEC)) == -1)
-		return -1;
-	for (i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
-		signal(handled[i], SIG_DFL);
-	session_signals();
-	return 0;
-}
-
-/* Notes what the signalfd holds; ppoll found it readable, so one read. */
-static void
-read_signals(struct supervisor *sv)
-{
-	struct signalfd_siginfo	si[8];
-	struct signals		*got = &sv->live->got;
-	ssize_t			 n, i;
-
-	n = read(sv->sigfd, si, sizeof(si));
-	for (i = 0; i < n / (ssize_t)sizeof(si[0]); i++) {
-		switch (si[i].ssi_signo) {
-		case SIGCHLD:
-			got->chld = 1;
-			break;
-		case SIGHUP:
-			got->hup = 1;
-			break;
-		case SIGTERM:
-		case SIGINT:
-			got->term = 1;
-			break;
-		case SIGUSR1:
-			got->usr1 = 1;
-			break;
-		}
-	}
-}
 
 /* What -d means: debug lines to stderr, whatever the file says, on reload too. */
 void
@@ -501,26 +442,16 @@ await_header(struct supervisor *sv, int fd, const struct sockaddr *sa,
 static void
 header_ready(struct supervisor *sv, size_t i)
 {
-	struct pending		*p = &sv->pend.p[i];
 	struct sockaddr_storage	 real, via;
-	int			 fd = p->fd, r;
 	const char		*detail;
+	int			 fd, r;
 
-	if ((r = pending_read(p)) == PROXY_MORE)
-		return;
-	via = p->proxy;
-	real = p->parser.result.local ? p->proxy : p->parser.result.src;
-	detail = p->parser.detail != NULL ? p->parser.detail :
-	    proxy_strerror(r);
-	pendings_remove(&sv->pend, i);
-	if (r != PROXY_DONE) {
+	r = pendings_ready(&sv->pend, i, &fd, &real, &via, &detail);
+	if (r == PROXY_DONE)
+		admit(sv, fd, (struct sockaddr *)&real, (struct sockaddr *)&via);
+	else if (r != PROXY_MORE)
 		refuse(sv, fd, (struct sockaddr *)&via, NULL, REFUSE_PROXY,
 		    detail);
-		return;
-	}
-	/* The child reads with timeouts on a blocking socket. */
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	admit(sv, fd, (struct sockaddr *)&real, (struct sockaddr *)&via);
 }
 
 /* Pending headers past proxy-timeout are refused. */
@@ -528,16 +459,11 @@ static void
 expire_headers(struct supervisor *sv, const struct timespec *now)
 {
 	struct sockaddr_storage	via;
-	ssize_t			i;
 	int			fd;
 
-	while ((i = pendings_expired(&sv->pend, now)) != -1) {
-		fd = sv->pend.p[i].fd;
-		via = sv->pend.p[i].proxy;
-		pendings_remove(&sv->pend, (size_t)i);
+	while (pendings_take_expired(&sv->pend, now, &fd, &via) == 0)
 		refuse(sv, fd, (struct sockaddr *)&via, NULL, REFUSE_PROXY,
 		    "header timeout");
-	}
 }
 
 /*
@@ -959,17 +885,8 @@ wait_events(struct supervisor *sv, size_t *nlisten, size_t *npend,
 		return 0;
 	}
 	if (r > 0 && pfd[n + np].revents != 0)
-		read_signals(sv);
+		signals_read(sv->sigfd, &sv->live->got);
 	return r;
-}
-
-/* Whether a signal waits to be handled; it goes before any connection. */
-static int
-signal_pending(const struct supervisor *sv)
-{
-	const struct signals	*got = &sv->live->got;
-
-	return got->chld || got->hup || got->term || got->usr1;
 }
 
 /* Runs until a drain completes; returns the exit status. */
@@ -979,7 +896,7 @@ supervisor_run(struct supervisor *sv)
 	struct timespec	now;
 	size_t		n, np, i;
 
-	if (install_signals(sv) == -1) {
+	if ((sv->sigfd = signals_open()) == -1) {
 		log_warn("signalfd");
 		return OKD_EXIT_OSERR;
 	}
@@ -992,7 +909,7 @@ supervisor_run(struct supervisor *sv)
 		watchdog(sv, &now);
 		show_load(sv, &now);
 		expire_headers(sv, &now);
-		if (wait_events(sv, &n, &np, &now) <= 0 || signal_pending(sv))
+		if (wait_events(sv, &n, &np, &now) <= 0 || signals_pending(&sv->live->got))
 			continue;
 		/* Backwards: handling entry i may move the last one into it. */
 		for (i = np; i-- > 0;)
