@@ -83,7 +83,8 @@ test_supervisor_OBJS	= supervisor.o admit.o clock.o status.o signals.o children.
 test_supervisor_WRAP	= fork accept4
 
 # Protection: access list, per-source limits, sandbox, privilege drop.
-UNIT_TESTS	+= cidr acl bucket srctable sandbox privdrop admit
+UNIT_TESTS	+= cidr acl bucket srctable sandbox privdrop admit pending
+test_pending_OBJS	= pending.o proxy.o clock.o
 test_admit_OBJS		= admit.o acl.o cidr.o bucket.o config.o parse.o log.o
 test_cidr_OBJS		= cidr.o
 test_acl_OBJS		= acl.o cidr.o

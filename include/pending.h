@@ -15,7 +15,6 @@ struct pending {
 	int			fd;
 	struct sockaddr_storage	proxy;		/* who sent the header */
 	struct timespec		deadline;	/* proxy-timeout */
-	size_t			fed;		/* bytes the parser has seen */
 	struct proxy_parser	parser;
 };
 

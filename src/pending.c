@@ -44,7 +44,6 @@ pendings_add(struct pendings *ps, size_t cap, int fd,
 	memset(&p->proxy, 0, sizeof(p->proxy));
 	memcpy(&p->proxy, proxy, len);
 	p->deadline = *dl;
-	p->fed = 0;
 	proxy_init(&p->parser);
 	return 0;
 }
@@ -58,42 +57,42 @@ pendings_remove(struct pendings *ps, size_t i)
 }
 
 /*
- * Feeds what arrived: PROXY_MORE, PROXY_DONE (the header consumed from the
- * socket, nothing more), or a PROXY_E* error.  EOF before the end of the
- * header is malformed.
+ * Feeds what arrived: PROXY_MORE, PROXY_DONE (the whole header consumed
+ * from the socket, nothing more), or a PROXY_E* error.  Bytes are peeked,
+ * and exactly those the parser took are then read off, so the client's
+ * own bytes after the header stay for the child, and a partial header
+ * leaves the socket quiet until more arrives: a socket still holding
+ * bytes would poll readable at once, forever.  EOF or a reset before the
+ * end of the header is malformed, and seen as soon as it comes.
  */
 int
 pending_read(struct pending *p)
 {
 	unsigned char	buf[PROXY_HDR_MAX + PROXY_V2_FIXED];
-	size_t		used, total;
+	size_t		used;
 	ssize_t		n;
 	int		r;
 
 	n = recv(p->fd, buf, sizeof(buf), MSG_PEEK);
-	if (n == -1)
-		return errno == EAGAIN || errno == EINTR ? PROXY_MORE :
-		    PROXY_EMALFORMED;
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return PROXY_MORE;
+	if (n == -1) {
+		p->parser.detail = errno == ECONNRESET ?
+		    "reset before the header ended" : "read error";
+		return PROXY_EMALFORMED;
+	}
 	if (n == 0) {
 		p->parser.detail = "closed before the header ended";
 		return PROXY_EMALFORMED;
 	}
-	if ((size_t)n <= p->fed)
-		return PROXY_MORE;
-	r = proxy_feed(&p->parser, buf + p->fed, (size_t)n - p->fed, &used);
-	if (r == PROXY_MORE) {
-		p->fed = (size_t)n;
+	r = proxy_feed(&p->parser, buf, (size_t)n, &used);
+	if (r != PROXY_MORE && r != PROXY_DONE)
 		return r;
-	}
-	if (r != PROXY_DONE)
-		return r;
-	/* Consume exactly the header; it is all in the socket already. */
-	total = p->fed + used;
-	if (recv(p->fd, buf, total, 0) != (ssize_t)total) {
+	if (used > 0 && recv(p->fd, buf, used, 0) != (ssize_t)used) {
 		p->parser.detail = "header vanished from the socket";
 		return PROXY_EMALFORMED;
 	}
-	return PROXY_DONE;
+	return r;
 }
 
 void

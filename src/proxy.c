@@ -126,6 +126,15 @@ v1_line(struct proxy_parser *p)
 		p->result.local = 1;
 		return PROXY_DONE;
 	}
+	/*
+	 * Past UNKNOWN the line is printable ASCII: a NUL or control byte
+	 * would cut a field short where inet_pton reads it, taking
+	 * "10.0.0.1\0junk" for 10.0.0.1.
+	 */
+	for (e = s; e < end; e++)
+		if (*e < 0x20 || *e > 0x7e)
+			return fail(p, PROXY_EMALFORMED,
+			    "v1: control byte in line");
 	af = s[3] == '4' ? AF_INET : AF_INET6;
 	s += 5;				/* past "TCP4 " */
 	for (k = 0; k < 4; k++) {

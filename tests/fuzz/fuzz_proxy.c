@@ -26,6 +26,7 @@ static void
 check_verdict(const struct proxy_parser *p, int rc, size_t used, size_t size)
 {
 	const struct proxy_result	*r = &p->result;
+	size_t				 i;
 
 	check(used <= size && used <= PROXY_HDR_MAX);
 	switch (rc) {
@@ -47,6 +48,9 @@ check_verdict(const struct proxy_parser *p, int rc, size_t used, size_t size)
 			    r->src.ss_family == AF_INET6);
 			check(r->dst.ss_family == r->src.ss_family);
 		}
+		/* An accepted TCP4/TCP6 line is printable up to its CRLF. */
+		for (i = 0; r->version == 1 && !r->local && i + 2 < used; i++)
+			check(p->buf[i] >= 0x20 && p->buf[i] <= 0x7e);
 		return;
 	case PROXY_EMALFORMED:
 	case PROXY_EUNSUPPORTED:

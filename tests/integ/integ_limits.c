@@ -1,7 +1,8 @@
 /*
  * Integration tests of the real build/okd at its limits: fair share when a
- * few sources hold every child, and a fork that fails under a pids limit
- * (the client is told, counted, and the service keeps going).
+ * few sources hold every child, a fork that fails under a pids limit (the
+ * client is told, counted, and the service keeps going), and PROXY headers
+ * that stop half-way (no CPU spent waiting, a close seen at once).
  */
 
 #include <errno.h>
@@ -222,6 +223,87 @@ test_fork_failure_under_pids_limit(void **state)
 	rmdir(dir);
 }
 
+#define PROXY_CONF	"listen 127.0.0.1:%PORT% proxy-protocol\n" \
+			"proxy-from 127.0.0.0/8\n"
+
+/* utime + stime of pid in clock ticks, from /proc/PID/stat. */
+static long
+cpu_ticks(pid_t pid)
+{
+	char		 path[64], buf[1024], *p;
+	unsigned long	 ut, st;
+	int		 fd;
+	ssize_t		 n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* Fields 14 and 15, counted after the name's closing parenthesis. */
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+	    &ut, &st) != 2)
+		return -1;
+	return (long)(ut + st);
+}
+
+/*
+ * A client that sends half a PROXY header and waits costs the supervisor
+ * no CPU: the bytes taken so far are consumed, so its socket is quiet.
+ */
+static void
+test_partial_header_costs_nothing(void **state)
+{
+	struct okd_proc	*p = start(state, PROXY_CONF);
+	long		 before, after, end;
+	int		 fd, fds[20], i;
+
+	for (i = 0; i < 20; i++) {
+		fds[i] = tcp_connect("127.0.0.1", p->port);
+		assert_true(fds[i] >= 0);
+		assert_int_equal(send(fds[i], "PROXY TCP4 1.2.3.4", 18, 0), 18);
+	}
+	before = cpu_ticks(p->pid);
+	assert_true(before >= 0);
+	end = now_ms() + 3000;
+	while (now_ms() < end)
+		usleep(100000);
+	after = cpu_ticks(p->pid);
+	assert_true(after - before <= 5);
+	/* A plain client still gets in past them, header and all. */
+	fd = tcp_connect("127.0.0.1", p->port);
+	assert_true(fd >= 0);
+	assert_int_equal(send(fd, "PROXY TCP4 1.2.3.4 5.6.7.8 1 2\r\n", 32, 0),
+	    32);
+	assert_int_equal(roundtrip(fd, "x"), 0);
+	close(fd);
+	for (i = 0; i < 20; i++)
+		close(fds[i]);
+}
+
+/* A close after half a header is refused at once, not at proxy-timeout. */
+static void
+test_close_after_partial_header(void **state)
+{
+	struct okd_proc	*p = start(state, PROXY_CONF "proxy-timeout 30s\n");
+	long		 t0;
+	int		 fd;
+
+	fd = tcp_connect("127.0.0.1", p->port);
+	assert_true(fd >= 0);
+	assert_int_equal(send(fd, "PROXY TCP4 1.2", 14, 0), 14);
+	t0 = now_ms();
+	close(fd);
+	assert_int_equal(okd_log_wait(p, "closed before the header ended",
+	    1000), 0);
+	assert_true(now_ms() - t0 < 1000);
+	assert_int_equal(okd_stat(p, "refused-proxy"), 1);
+}
+
 int
 main(void)
 {
@@ -231,6 +313,10 @@ main(void)
 		cmocka_unit_test_teardown(test_fair_share_off_refuses,
 		    teardown),
 		cmocka_unit_test_teardown(test_fork_failure_under_pids_limit,
+		    teardown),
+		cmocka_unit_test_teardown(test_partial_header_costs_nothing,
+		    teardown),
+		cmocka_unit_test_teardown(test_close_after_partial_header,
 		    teardown),
 	};
 

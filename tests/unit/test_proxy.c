@@ -354,7 +354,20 @@ test_v1_spaces(void **state)
 	    "v1: missing field", 37);
 	expect_malformed(V1("PROXY TCP4 \r\n"), "v1: empty field", 13);
 	expect_malformed(V1("PROXY TCP4 192.0.2.1\t198.51.100.2 1 2\r\n"),
-	    "v1: missing field", 39);
+	    "v1: control byte in line", 39);
+}
+
+/* A NUL or another control byte in a TCP4/TCP6 line is refused at its end. */
+static void
+test_v1_control_bytes(void **state)
+{
+	(void)state;
+	expect_malformed(V1("PROXY TCP4 10.0.0.1\0 10.0.0.2 1234 80\r\n"),
+	    "v1: control byte in line", 39);
+	expect_malformed(V1("PROXY TCP4 10.0.0.1 10.0.0.2\x01 1234 80\r\n"),
+	    "v1: control byte in line", 39);
+	expect_malformed(V1("PROXY TCP6 ::1 ::1 1234 80\x7f\r\n"),
+	    "v1: control byte in line", 29);
 }
 
 static void
@@ -716,6 +729,7 @@ main(void)
 		cmocka_unit_test(test_v1_lone_cr_lf),
 		cmocka_unit_test(test_v1_ports),
 		cmocka_unit_test(test_v1_spaces),
+		cmocka_unit_test(test_v1_control_bytes),
 		cmocka_unit_test(test_v1_family),
 		cmocka_unit_test(test_v1_addresses),
 		cmocka_unit_test(test_not_proxy),
