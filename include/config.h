@@ -21,6 +21,8 @@
 #define CONFIG_NAME_MAX		64
 #define CONFIG_MAX_PROXY_FROM	64
 #define CONFIG_MAX_HEALTH_FROM	64
+/* The largest max-session-bytes: 1 TiB. */
+#define MAX_SESSION_BYTES_MAX	(1LL << 40)
 /* The largest max-children: live children never outnumber it. */
 #define CONFIG_MAX_CHILDREN	1000000
 

@@ -49,6 +49,9 @@ enum kw {
 	KW_PROXY_FROM,
 	KW_PROXY_TIMEOUT,
 	KW_REUSE_PORT,
+	KW_MAX_SESSION_BYTES,
+	KW_HEALTH_CHECK_FROM,
+	KW_FAIR_SHARE,
 	KW_COUNT
 };
 
@@ -91,6 +94,9 @@ static const struct keyword keywords[] = {
 	{ "proxy-from",		KW_PROXY_FROM,		1, 1, 1 },
 	{ "proxy-timeout",	KW_PROXY_TIMEOUT,	0, 1, 1 },
 	{ "reuse-port",		KW_REUSE_PORT,		0, 1, 1 },
+	{ "max-session-bytes",	KW_MAX_SESSION_BYTES,	0, 1, 1 },
+	{ "health-check-from",	KW_HEALTH_CHECK_FROM,	1, 1, 1 },
+	{ "fair-share",		KW_FAIR_SHARE,		0, 1, 1 },
 };
 
 struct choice {
@@ -483,6 +489,25 @@ set_acl(struct parser *p, const char *kw, enum acl_action action,
 	return 0;
 }
 
+/* Appends prefix v to a list of at most max prefixes. */
+static int
+add_prefix(struct parser *p, const char *kw, const char *v, struct cidr *list,
+    size_t *n, size_t max)
+{
+	const char	*err;
+
+	if (*n == max) {
+		perror_at(p, "%s: more than %zu", kw, max);
+		return -1;
+	}
+	if (cidr_parse(v, &list[*n], &err) == -1) {
+		perror_at(p, "%s: \"%s\": %s", kw, v, err);
+		return -1;
+	}
+	(*n)++;
+	return 0;
+}
+
 /* Applies one keyword line; the caller has checked the argument count. */
 static int
 apply(struct parser *p, const struct keyword *k, struct word *w, size_t nw)
@@ -588,23 +613,26 @@ apply(struct parser *p, const struct keyword *k, struct word *w, size_t nw)
 		cf->log_peer = (enum log_peer)n;
 		return 0;
 	case KW_PROXY_FROM:
-		if (cf->nproxy_from == CONFIG_MAX_PROXY_FROM) {
-			perror_at(p, "%s: more than %d", k->name,
-			    CONFIG_MAX_PROXY_FROM);
-			return -1;
-		}
-		if (cidr_parse(v, &cf->proxy_from[cf->nproxy_from], &err) ==
-		    -1) {
-			perror_at(p, "%s: \"%s\": %s", k->name, v, err);
-			return -1;
-		}
-		cf->nproxy_from++;
-		return 0;
+		return add_prefix(p, k->name, v, cf->proxy_from,
+		    &cf->nproxy_from, CONFIG_MAX_PROXY_FROM);
 	case KW_PROXY_TIMEOUT:
 		return set_duration(p, k->name, v, 1, 3600 * 1000,
 		    &cf->proxy_timeout_ms);
 	case KW_REUSE_PORT:
 		return pick(p, k->name, v, yesno_choices, &cf->reuse_port);
+	case KW_MAX_SESSION_BYTES:
+		if (parse_size(v, 0, MAX_SESSION_BYTES_MAX, &size, &err) == -1) {
+			perror_at(p, "%s: \"%s\": %s (0 to %lld)", k->name, v,
+			    err, (long long)MAX_SESSION_BYTES_MAX);
+			return -1;
+		}
+		cf->max_session_bytes = size;
+		return 0;
+	case KW_HEALTH_CHECK_FROM:
+		return add_prefix(p, k->name, v, cf->health_from,
+		    &cf->nhealth_from, CONFIG_MAX_HEALTH_FROM);
+	case KW_FAIR_SHARE:
+		return pick(p, k->name, v, yesno_choices, &cf->fair_share);
 	case KW_COUNT:
 		break;
 	}
@@ -650,6 +678,8 @@ parse_line(struct parser *p, char *line)
 		acl_init(&p->cf->acl);
 	if (p->seen[slot] != p->origin && slot == KW_PROXY_FROM)
 		p->cf->nproxy_from = 0;
+	if (p->seen[slot] != p->origin && slot == KW_HEALTH_CHECK_FROM)
+		p->cf->nhealth_from = 0;
 	p->seen[slot] = p->origin;
 	apply(p, k, &w[1], nw - 1);
 }
@@ -811,4 +841,11 @@ config_print(FILE *fp, const struct config *cf)
 	fprintf(fp, "proxy-timeout %s\n", buf);
 	fprintf(fp, "reuse-port %s\n", choice_name(yesno_choices,
 	    cf->reuse_port));
+	fprintf(fp, "max-session-bytes %lld\n",
+	    (long long)cf->max_session_bytes);
+	for (i = 0; i < cf->nhealth_from; i++)
+		fprintf(fp, "health-check-from %s\n",
+		    cidr_format(&cf->health_from[i], buf, sizeof(buf)));
+	fprintf(fp, "fair-share %s\n", choice_name(yesno_choices,
+	    cf->fair_share));
 }

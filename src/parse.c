@@ -109,8 +109,12 @@ parse_size(const char *s, int64_t min, int64_t max, int64_t *out,
 		mult = 1;
 	else if (strcmp(s + n, "k") == 0 || strcmp(s + n, "K") == 0)
 		mult = 1024;
+	else if (strcmp(s + n, "m") == 0 || strcmp(s + n, "M") == 0)
+		mult = 1024 * 1024;
+	else if (strcmp(s + n, "g") == 0 || strcmp(s + n, "G") == 0)
+		mult = 1024 * 1024 * 1024;
 	else {
-		*errstr = "invalid unit (k)";
+		*errstr = "invalid unit (k, m, g)";
 		return -1;
 	}
 	return parse_scaled(s, n, mult, min, max, out, errstr);

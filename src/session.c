@@ -333,6 +333,12 @@ session_run(int fd, const struct config *cf, enum session_calls calls,
 		}
 		st->in += (uint64_t)n;
 		st->reads++;
+		/* A bound no normal client meets: a flood cannot hold a child. */
+		if (cf->max_session_bytes > 0 &&
+		    st->in >= (uint64_t)cf->max_session_bytes) {
+			st->end = SESSION_MAX_BYTES;
+			return;
+		}
 		if (log_enabled(LOG_DEBUG))
 			log_data(ss.in, (size_t)n);
 		owed = framer_feed(&fr, ss.in, (size_t)n);

@@ -17,8 +17,11 @@ static const int handled[] = { SIGCHLD, SIGHUP, SIGTERM, SIGINT, SIGUSR1 };
 
 /*
  * Blocks the handled signals, and SIGALRM, which only a session's deadline
- * sends, then sets the dispositions a child inherits (session_signals()).
- * A blocked signal is queued for the signalfd whatever its disposition.
+ * sends, then sets the dispositions a child inherits: the session's own
+ * (session_signals()), and SIGHUP and SIGUSR1 ignored, so that a signal
+ * meant for the supervisor (pkill -HUP okd, a hangup, systemctl kill to
+ * the whole cgroup) never ends a session.  Linux never discards a blocked
+ * signal as ignored: the supervisor still reads them from the signalfd.
  * Returns the signalfd, or -1 with errno set.
  */
 int
@@ -38,6 +41,8 @@ signals_open(void)
 		return -1;
 	for (i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
 		signal(handled[i], SIG_DFL);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
 	session_signals();
 	return fd;
 }

@@ -304,6 +304,46 @@ test_close_after_partial_header(void **state)
 	assert_int_equal(okd_stat(p, "refused-proxy"), 1);
 }
 
+/*
+ * A client that floods and never reads is ended once it has sent
+ * max-session-bytes, with reason max-bytes: 4 MB offered, 1 MB allowed.
+ */
+static void
+test_flood_is_bounded(void **state)
+{
+	struct okd_proc	*p = start(state, "listen 127.0.0.1:%PORT%\n"
+			    "max-session-bytes 1m\n");
+	static char	 chunk[65536];
+	char		*log, *at;
+	long		 in;
+	size_t		 sent = 0;
+	ssize_t		 n;
+	long		 end = now_ms() + 10000;
+	int		 fd;
+
+	fd = tcp_connect("127.0.0.1", p->port);
+	assert_true(fd >= 0);
+	memset(chunk, 'x', sizeof(chunk));
+	while (sent < 4 * 1024 * 1024 && now_ms() < end) {
+		n = send(fd, chunk, sizeof(chunk), MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0)
+			sent += (size_t)n;
+		else if (n == -1 && errno != EAGAIN)
+			break;
+		else
+			usleep(1000);
+	}
+	assert_int_equal(okd_log_wait(p, "reason=max-bytes", 5000), 0);
+	/* It read the bound, and at most one recv-buffer past it. */
+	log = okd_log_read(p);
+	at = strstr(log, " in=");
+	assert_non_null(at);
+	in = strtol(at + 4, NULL, 10);
+	free(log);
+	assert_true(in >= 1024 * 1024 && in < 1024 * 1024 + 1024);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -318,6 +358,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_teardown(test_close_after_partial_header,
 		    teardown),
+		cmocka_unit_test_teardown(test_flood_is_bounded, teardown),
 	};
 
 	return cmocka_run_group_tests_name("integ_limits", tests, NULL, NULL);

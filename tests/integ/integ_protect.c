@@ -478,11 +478,38 @@ test_child_signal_dispositions(void **state)
 	cgt = signal_mask(kid, "SigCgt") & mine;
 	ign = signal_mask(kid, "SigIgn") & mine;
 	assert_int_equal(cgt, sigbit(SIGTERM) | sigbit(SIGALRM));
-	assert_int_equal(ign, sigbit(SIGPIPE));
+	assert_int_equal(ign, sigbit(SIGPIPE) | sigbit(SIGHUP) |
+	    sigbit(SIGUSR1));
 	assert_int_equal(signal_mask(kid, "SigBlk") & mine, sigbit(SIGINT));
 	assert_int_equal(roundtrip(fd, "y"), 0);
 	close(fd);
 	assert_int_equal(okd_log_wait(p, "reason=eof", 3000), 0);
+}
+
+/*
+ * Signals meant for the supervisor, sent to a child as pkill, a hangup or
+ * systemctl kill would: SIGHUP, SIGUSR1 and SIGINT leave the session
+ * serving; SIGTERM ends it as documented, reason shutdown.
+ */
+static void
+test_control_signals_spare_sessions(void **state)
+{
+	struct okd_proc	*p = start(state, "listen 127.0.0.1:%PORT%\n");
+	const int	 spared[] = { SIGHUP, SIGUSR1, SIGINT };
+	size_t		 i;
+	pid_t		 kid;
+	int		 fd;
+
+	kid = new_child(p, &fd);
+	for (i = 0; i < sizeof(spared) / sizeof(spared[0]); i++) {
+		assert_int_equal(kill(kid, spared[i]), 0);
+		assert_int_equal(roundtrip(fd, "still"), 0);
+	}
+	assert_int_equal(kill(kid, SIGTERM), 0);
+	assert_int_equal(expect_eof(fd, 3000), 0);
+	close(fd);
+	assert_int_equal(okd_log_wait(p, "reason=shutdown", 3000), 0);
+	assert_int_equal(okd_stat(p, "signaled"), 0);
 }
 
 /* How many of pid's descriptors link to a name starting with prefix. */
@@ -564,6 +591,8 @@ main(void)
 		cmocka_unit_test_teardown(test_log_peer_none, teardown),
 		cmocka_unit_test_teardown(test_child_sandboxed, teardown),
 		cmocka_unit_test_teardown(test_child_signal_dispositions,
+		    teardown),
+		cmocka_unit_test_teardown(test_control_signals_spare_sessions,
 		    teardown),
 		cmocka_unit_test_teardown(test_child_sandbox_filter, teardown),
 		cmocka_unit_test_teardown(test_child_descriptors, teardown),
