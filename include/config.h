@@ -15,6 +15,9 @@
 
 #define CONFIG_MAX_LISTEN	32
 #define CONFIG_MAX_ERRORS	100
+/* The longest line of a configuration file, and how far past it a line is skipped. */
+#define CONFIG_LINE_MAX		4096
+#define CONFIG_SKIP_MAX		(64 * 1024)
 #define REPLY_MAX		256
 #define RECV_BUFFER_MAX		65536
 #define CONFIG_PATH_MAX		256

@@ -12,6 +12,7 @@
 #include <syslog.h>
 
 #include <bsd/string.h>
+#include <bsd/vis.h>
 
 #include "config.h"
 #include "log.h"
@@ -162,10 +163,17 @@ perror_at(struct parser *p, const char *fmt, ...)
 
 	if (++p->errors > CONFIG_MAX_ERRORS)
 		return;
+	char	line[sizeof(msg) + CONFIG_PATH_MAX + 32];
+	char	safe[sizeof(line) * 4 + 1];
+
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_errx("%s:%zu: %s", p->file, p->line, msg);
+	snprintf(line, sizeof(line), "%s:%zu: %s", p->file, p->line, msg);
+	/* Values come from the file: no control byte reaches a terminal. */
+	(void)strnvis(safe, line, sizeof(safe), VIS_CSTYLE | VIS_TAB | VIS_NL |
+	    VIS_OCTAL);
+	log_errx("%s", safe);
 }
 
 static void
@@ -698,6 +706,40 @@ needs_proxy_from(const struct config *cf)
 }
 
 /*
+ * Reads one line of fp into buf (NUL-terminated, the newline kept) and
+ * returns its length, or -1 at the end of the file.  A line longer than
+ * the buffer sets *toolong and is skipped up to CONFIG_SKIP_MAX more
+ * bytes; a line longer still ends the file there (*toolong is 2): a file
+ * such as /dev/zero, one endless line, must fail at once, not fill memory.
+ * *nul is set when the line holds a NUL byte.
+ */
+static ssize_t
+read_line(FILE *fp, char *buf, size_t size, int *toolong, int *nul)
+{
+	size_t	len = 0, skipped = 0;
+	int	c;
+
+	*toolong = *nul = 0;
+	while ((c = getc(fp)) != EOF) {
+		if (c == '\0')
+			*nul = 1;
+		if (len + 1 < size)
+			buf[len++] = (char)c;
+		else if (++skipped > CONFIG_SKIP_MAX) {
+			*toolong = 2;
+			break;
+		} else
+			*toolong = 1;
+		if (c == '\n')
+			break;
+	}
+	buf[len] = '\0';
+	if (c == EOF && len == 0)
+		return -1;
+	return (ssize_t)len;
+}
+
+/*
  * Parses fp (named name in errors) and then each override into cf.  Every
  * error is logged; on any, cf is left untouched and -1 returned.
  */
@@ -707,9 +749,9 @@ config_parse(struct config *cf, FILE *fp, const char *name,
 {
 	struct config	*tmp;
 	struct parser	 p;
-	char		*line = NULL, copy[1024];
-	size_t		 cap = 0, i;
-	ssize_t		 len;
+	char		 line[CONFIG_LINE_MAX + 1], copy[1024];
+	size_t		 i;
+	int		 toolong, nul;
 
 	if ((tmp = malloc(sizeof(*tmp))) == NULL) {
 		log_errx("%s: out of memory", name);
@@ -720,9 +762,18 @@ config_parse(struct config *cf, FILE *fp, const char *name,
 	p.cf = tmp;
 	p.file = name;
 	p.origin = FROM_FILE;
-	while (fp != NULL && (len = getline(&line, &cap, fp)) != -1) {
+	while (fp != NULL &&
+	    read_line(fp, line, sizeof(line), &toolong, &nul) != -1) {
 		p.line++;
-		if (strlen(line) != (size_t)len) {
+		if (toolong) {
+			perror_at(&p, "line longer than %d bytes%s",
+			    CONFIG_LINE_MAX, toolong == 2 ?
+			    "; the rest of the file is not read" : "");
+			if (toolong == 2)
+				break;
+			continue;
+		}
+		if (nul) {
 			perror_at(&p, "NUL byte in line");
 			continue;
 		}
@@ -732,7 +783,6 @@ config_parse(struct config *cf, FILE *fp, const char *name,
 		log_errx("%s: read error: %s", name, strerror(errno));
 		p.errors++;
 	}
-	free(line);
 	p.origin = FROM_OPTION;
 	p.file = "-o";
 	for (i = 0; i < noverrides; i++) {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,6 +35,22 @@ static struct listeners	 listeners;
 static struct supervisor sv;
 static char		*ov[MAX_OVERRIDES];
 static char		 confpath[PATH_MAX];
+
+/* path made absolute against the working directory, links left as they are. */
+static int
+absolute_path(const char *path, char *buf, size_t len)
+{
+	char	cwd[PATH_MAX];
+	int	n;
+
+	if (path[0] == '/')
+		n = snprintf(buf, len, "%s", path);
+	else if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return -1;
+	else
+		n = snprintf(buf, len, "%s/%s", cwd, path);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
 
 static __dead void
 usage(int status)
@@ -121,8 +138,20 @@ static struct pidfh *
 take_pidfile(void)
 {
 	struct pidfh	*pfh;
+	struct stat	 st;
 	pid_t		 other = 0;
 
+	/*
+	 * Never written through a link: a link someone planted would have
+	 * root truncate the file it names.  libbsd's pidfile_open follows
+	 * links, so this check leaves a race with whoever may write the
+	 * pidfile's directory, which must therefore be root's (as /run is).
+	 */
+	if (lstat(conf.pidfile, &st) == 0 && S_ISLNK(st.st_mode)) {
+		log_errx("%s: is a symbolic link; not following it",
+		    conf.pidfile);
+		exit(OKD_EXIT_CANTCREAT);
+	}
 	if ((pfh = pidfile_open(conf.pidfile, 0644, &other)) != NULL)
 		return pfh;
 	if (errno == EEXIST) {
@@ -216,9 +245,17 @@ main(int argc, char *argv[], char *envp[])
 	}
 	if (optind != argc)
 		usage(OKD_EXIT_USAGE);
-	/* A reload after detaching starts from "/": keep the file's real path. */
-	if (realpath(path, confpath) != NULL)
-		path = confpath;
+	/*
+	 * A reload after detaching starts from "/": keep the path absolute,
+	 * but not resolved, so each reload follows the links anew (a
+	 * Kubernetes ConfigMap swaps okd.conf -> ..data/okd.conf by
+	 * renaming ..data to a new directory).
+	 */
+	if (absolute_path(path, confpath, sizeof(confpath)) == -1) {
+		log_errx("%s: path too long", path);
+		exit(OKD_EXIT_CONFIG);
+	}
+	path = confpath;
 	if (config_load(&conf, path, ov, nov) == -1)
 		exit(OKD_EXIT_CONFIG);
 	if (debug)

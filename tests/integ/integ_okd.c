@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -191,6 +192,75 @@ reload(struct okd_proc *p)
 	kill(p->pid, SIGHUP);
 	assert_int_equal(okd_wait_notify(p, "RELOADING=1", 5000), 0);
 	assert_int_equal(okd_wait_notify(p, "READY=1", 5000), 0);
+}
+
+/* Sends a byte on a new connection and reads a reply of strlen(want) bytes. */
+static int
+reply_is(int port, const char *want)
+{
+	char	buf[16];
+	size_t	n = strlen(want);
+	int	fd, r;
+
+	if ((fd = tcp_connect("127.0.0.1", port)) == -1)
+		return -1;
+	r = send(fd, "x", 1, 0) == 1 && read_exact(fd, buf, n, 3000) == 0 &&
+	    memcmp(buf, want, n) == 0 ? 0 : -1;
+	close(fd);
+	return r;
+}
+
+/* Writes dir/name holding a config for port with the given reply. */
+static void
+write_version(const char *dir, int port, const char *reply)
+{
+	char	path[256];
+	FILE	*fp;
+
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/okd.conf", dir);
+	assert_non_null(fp = fopen(path, "w"));
+	fprintf(fp, "listen 127.0.0.1:%d\nreply \"%s\"\n", port, reply);
+	fclose(fp);
+}
+
+/*
+ * The Kubernetes ConfigMap layout: okd.conf -> ..data/okd.conf, ..data ->
+ * ..v1, swapped to ..v2 and ..v1 removed.  Each reload opens the path as
+ * given, so it follows the new links.
+ */
+static void
+test_reload_follows_swapped_links(void **state)
+{
+	struct okd_proc	*p = calloc(1, sizeof(*p));
+	char		 top[] = "/tmp/okd-cm-XXXXXX", v[256], link[256];
+	char		 conf[256];
+	const char	*args[] = { "-f", conf, NULL };
+	int		 port = okdtest_port();
+
+	*state = p;
+	assert_non_null(mkdtemp(top));
+	snprintf(v, sizeof(v), "%s/..v1", top);
+	write_version(v, port, "ONE");
+	snprintf(link, sizeof(link), "%s/..data", top);
+	assert_int_equal(symlink("..v1", link), 0);
+	snprintf(conf, sizeof(conf), "%s/okd.conf", top);
+	assert_int_equal(symlink("..data/okd.conf", conf), 0);
+	assert_int_equal(okd_start(p, BASE_CONF, args), 0);
+	assert_int_equal(reply_is(port, "ONE"), 0);
+
+	snprintf(v, sizeof(v), "%s/..v2", top);
+	write_version(v, port, "TWO");
+	snprintf(v, sizeof(v), "%s/..data_tmp", top);
+	assert_int_equal(symlink("..v2", v), 0);
+	assert_int_equal(rename(v, link), 0);
+	snprintf(v, sizeof(v), "rm -r %s/..v1", top);
+	assert_int_equal(system(v), 0);
+	reload(p);
+	assert_int_equal(okd_log_count(p, "reload failed"), 0);
+	assert_int_equal(reply_is(port, "TWO"), 0);
+	snprintf(v, sizeof(v), "rm -r %s", top);
+	assert_int_equal(system(v), 0);
 }
 
 /*
@@ -425,6 +495,34 @@ test_pidfile_second_instance(void **state)
 	assert_int_equal(access(cmd, F_OK), -1);
 }
 
+/* A pidfile that is a symbolic link is refused, and what it names untouched. */
+static void
+test_pidfile_symlink_refused(void **state)
+{
+	char	target[64], link[64], cmd[512], out[2048], buf[16];
+	FILE	*fp;
+
+	(void)state;
+	snprintf(target, sizeof(target), "/tmp/okdtest-%d.target", (int)getpid());
+	snprintf(link, sizeof(link), "/tmp/okdtest-%d.link", (int)getpid());
+	assert_non_null(fp = fopen(target, "w"));
+	fputs("precious\n", fp);
+	fclose(fp);
+	unlink(link);
+	assert_int_equal(symlink(target, link), 0);
+	snprintf(cmd, sizeof(cmd), "${OKD_BIN:-build/okd} -D -f /dev/null "
+	    "-o 'listen 127.0.0.1:%d' -o 'pidfile %s' -o 'log-target stderr' "
+	    "2>&1", okdtest_port(), link);
+	assert_int_equal(run_capture(cmd, out, sizeof(out), 5000), 73);
+	assert_non_null(strstr(out, "is a symbolic link"));
+	assert_non_null(fp = fopen(target, "r"));
+	assert_non_null(fgets(buf, sizeof(buf), fp));
+	fclose(fp);
+	assert_string_equal(buf, "precious\n");
+	unlink(link);
+	unlink(target);
+}
+
 /* Without -D okd detaches, writes its pidfile, and serves. */
 static void
 test_detach(void **state)
@@ -503,6 +601,8 @@ main(void)
 		cmocka_unit_test_teardown(test_idle_timeout, teardown),
 		cmocka_unit_test_teardown(test_send_timeout, teardown),
 		cmocka_unit_test_teardown(test_reload_listen_set, teardown),
+		cmocka_unit_test_teardown(test_reload_follows_swapped_links,
+		    teardown),
 		cmocka_unit_test_teardown(test_sigterm_drains, teardown),
 		cmocka_unit_test_teardown(test_sigterm_grace_expires, teardown),
 		cmocka_unit_test_teardown(test_no_zombies, teardown),
@@ -511,6 +611,7 @@ main(void)
 		cmocka_unit_test(test_bad_flag_exits_64),
 		cmocka_unit_test(test_print_write_error),
 		cmocka_unit_test_teardown(test_pidfile_second_instance, teardown),
+		cmocka_unit_test(test_pidfile_symlink_refused),
 		cmocka_unit_test(test_detach),
 		cmocka_unit_test(test_print_roundtrip),
 		cmocka_unit_test_teardown(test_dual_stack, teardown),

@@ -313,6 +313,77 @@ test_all_errors_reported(void **state)
 	assert_non_null(strstr(errbuf, "t.conf:4:"));
 }
 
+/* Parses len bytes of buf, NULs and all; errors land in errbuf. */
+static int
+parse_bytes(const char *buf, size_t len)
+{
+	struct config	cf;
+	FILE		*in, *err;
+	int		 saved, r;
+	size_t		 n;
+
+	in = fmemopen((void *)buf, len, "r");
+	err = tmpfile();
+	saved = dup(STDERR_FILENO);
+	dup2(fileno(err), STDERR_FILENO);
+	r = config_parse(&cf, in, "t.conf", NULL, 0);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(err);
+	n = fread(errbuf, 1, sizeof(errbuf) - 1, err);
+	errbuf[n] = '\0';
+	fclose(err);
+	fclose(in);
+	return r;
+}
+
+/*
+ * A line has a length bound: past it the line is an error and skipped, and
+ * an endless line (a megabyte of zeros, as /dev/zero gives) ends the file.
+ */
+static void
+test_line_length_bound(void **state)
+{
+	static char	buf[1024 * 1024 + 64];
+	size_t		n;
+
+	(void)state;
+	memset(buf, 'x', 10000);
+	n = 10000 + (size_t)snprintf(buf + 10000, 64, "\nbacklog zz\n");
+	assert_int_equal(parse_bytes(buf, n), -1);
+	assert_non_null(strstr(errbuf, "t.conf:1: line longer than 4096 bytes\n"));
+	assert_non_null(strstr(errbuf, "t.conf:2: backlog:"));
+	memset(buf, 'x', 1024 * 1024);
+	n = 1024 * 1024 + (size_t)snprintf(buf + 1024 * 1024, 64,
+	    "\nbacklog zz\n");
+	assert_int_equal(parse_bytes(buf, n), -1);
+	assert_non_null(strstr(errbuf, "t.conf:1: line longer than 4096 bytes; "
+	    "the rest of the file is not read"));
+	assert_null(strstr(errbuf, "t.conf:2:"));
+	memset(buf, 0, 1024 * 1024);
+	assert_int_equal(parse_bytes(buf, 1024 * 1024), -1);
+	assert_non_null(strstr(errbuf, "the rest of the file is not read"));
+	/* The longest line allowed still parses. */
+	memset(buf, ' ', 4096);
+	memcpy(buf, "backlog 7", 9);
+	buf[4095] = '\n';
+	assert_int_equal(parse_bytes(buf, 4096), 0);
+}
+
+/* Control bytes from the file reach the log escaped. */
+static void
+test_control_bytes_escaped(void **state)
+{
+	static const char	text[] = "ke\033[2Jy 1\nbacklog \"\001\"\n";
+
+	(void)state;
+	assert_int_equal(parse_bytes(text, sizeof(text) - 1), -1);
+	assert_non_null(strstr(errbuf, "unknown keyword \"ke\\033[2Jy\""));
+	assert_non_null(strstr(errbuf, "\"\\001\""));
+	assert_null(strchr(errbuf, '\033'));
+	assert_null(strchr(errbuf, '\001'));
+}
+
 /* A failed parse leaves the running configuration as it was. */
 static void
 test_nothing_half_applied(void **state)
@@ -409,6 +480,8 @@ main(void)
 		cmocka_unit_test(test_proxy_keywords),
 		cmocka_unit_test(test_long_reply),
 		cmocka_unit_test(test_all_errors_reported),
+		cmocka_unit_test(test_line_length_bound),
+		cmocka_unit_test(test_control_bytes_escaped),
 		cmocka_unit_test(test_nothing_half_applied),
 		cmocka_unit_test(test_overrides),
 		cmocka_unit_test(test_print_reads_back),
