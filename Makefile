@@ -95,7 +95,7 @@ test_sandbox_OBJS	= sandbox.o session.o reply.o log.o parse.o config.o acl.o \
 test_privdrop_OBJS	= privdrop.o
 
 # Integration tests drive the real build/okd over loopback.
-INTEG_TESTS	= okd clients protect proxy activation systemd docs limits
+INTEG_TESTS	= okd clients protect proxy activation systemd docs limits logsink
 
 TEST_BINS	= $(UNIT_TESTS:%=$(B)/tests/test_%) $(INTEG_TESTS:%=$(B)/tests/integ_%)
 TESTLIB		= $(B)/tests/okdtest.o

@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -59,6 +60,7 @@ __dead void	 fatal(const char *, ...)
 __dead void	 fatalx(const char *, ...)
 		    __attribute__((__format__(printf, 1, 2)));
 
+uint64_t	 log_dropped(void);
 int		 log_limit(struct log_limiter *, const struct timespec *,
 		    unsigned long *);
 size_t		 log_escape(char *, size_t, const void *, size_t);

@@ -5,10 +5,13 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -25,6 +28,61 @@
 
 static enum log_target	log_to = LOG_TARGET_STDERR;
 static int		log_level = LOG_INFO;
+
+/*
+ * Where stderr lines go, so that a write never waits: a descriptor of the
+ * same pipe or terminal opened non-blocking (its own open file, so the
+ * flags of the one okd was given, which others share, stay as they were),
+ * or stderr itself, sent to with MSG_DONTWAIT when it is a socket.
+ */
+static int		err_fd = STDERR_FILENO;
+static int		err_sock;
+static int		err_bare;	/* the journal's stream adds its own prefix */
+static uint64_t		dropped;	/* lines a full sink lost */
+static uint64_t		dropped_told;	/* of those, already reported */
+
+static int	stderr_is_journal(void);
+
+/* Opens the non-blocking way to stderr, once; notes whether it is the journal's. */
+static void
+stderr_prepare(void)
+{
+	struct stat	st;
+	int		fd;
+
+	err_bare = stderr_is_journal();
+	if (err_fd != STDERR_FILENO || fstat(STDERR_FILENO, &st) == -1)
+		return;
+	if (S_ISSOCK(st.st_mode)) {
+		err_sock = 1;
+		return;
+	}
+	if (!S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode))
+		return;
+	/* /proc/self/fd opens the object itself: a new open file description. */
+	if ((fd = open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_CLOEXEC |
+	    O_NOCTTY)) != -1)
+		err_fd = fd;
+}
+
+uint64_t
+log_dropped(void)
+{
+	return dropped;
+}
+
+/* One write that never waits; 0, or -1 when the sink is full or gone. */
+static int
+write_nowait(const char *buf, size_t len)
+{
+	ssize_t	n;
+
+	if (err_sock)
+		n = send(STDERR_FILENO, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	else
+		n = write(err_fd, buf, len);
+	return n == (ssize_t)len ? 0 : -1;
+}
 
 /*
  * The journal is the target when systemd says our stderr is its stream:
@@ -76,6 +134,7 @@ log_init(enum log_target t, int level, int foreground)
 		closelog();
 	log_to = log_target_resolve(t, foreground);
 	log_level = level;
+	stderr_prepare();
 	if (log_to == LOG_TARGET_SYSLOG)
 		openlog(getprogname(), LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
@@ -140,17 +199,34 @@ emit_stderr(const char *msg)
 	int	len;
 
 	/* Asked each time: a child writes no page to learn its new pid. */
-	len = snprintf(line, sizeof(line), "%s[%ld]: %s\n", getprogname(),
-	    (long)getpid(), msg);
+	if (err_bare)
+		len = snprintf(line, sizeof(line), "%s\n", msg);
+	else
+		len = snprintf(line, sizeof(line), "%s[%ld]: %s\n",
+		    getprogname(), (long)getpid(), msg);
 	if (len < 0)
 		return;
 	if ((size_t)len >= sizeof(line)) {
 		len = sizeof(line) - 1;
 		line[len - 1] = '\n';
 	}
-	/* A failing stderr has nowhere to report its failure. */
-	if (write(STDERR_FILENO, line, (size_t)len) == -1)
-		return;
+	/* Lines lost to a full sink are told of once it takes lines again. */
+	if (dropped > dropped_told) {
+		char	note[128];
+		int	n;
+
+		n = snprintf(note, sizeof(note), "%s[%ld]: %llu log lines "
+		    "dropped: the log sink did not keep up\n", getprogname(),
+		    (long)getpid(), (unsigned long long)(dropped - dropped_told));
+		if (n < 0 || write_nowait(note, (size_t)n) == -1) {
+			dropped++;
+			return;
+		}
+		dropped_told = dropped;
+	}
+	/* A failing stderr has nowhere to report its failure: count it. */
+	if (write_nowait(line, (size_t)len) == -1)
+		dropped++;
 }
 
 static void

@@ -692,7 +692,7 @@ report(const struct supervisor *sv)
 	now.active = sv->live->kids.count;
 	now.pending = sv->pend.n;
 	now.sources = sv->live->sources.used;
-	now.log_dropped = 0;
+	now.log_dropped = log_dropped();
 	status_report(&sv->live->count, &now);
 }
 
