@@ -521,7 +521,7 @@ static int
 apply(struct parser *p, const struct keyword *k, struct word *w, size_t nw)
 {
 	struct config	*cf = p->cf;
-	const char	*v = w[0].text;
+	const char	*v = nw > 0 ? w[0].text : "";
 	int64_t		 size;
 	const char	*err;
 	int		 n;
@@ -659,6 +659,14 @@ parse_line(struct parser *p, char *line)
 	size_t			 nw;
 	enum kw			 slot;
 
+	static char		 empty[1];
+	size_t			 i;
+
+	for (i = 0; i < MAX_WORDS; i++) {
+		w[i].text = empty;
+		w[i].len = 0;
+		w[i].quoted = 0;
+	}
 	if (split_words(p, line, w, &nw) == -1 || nw == 0)
 		return;
 	if (w[0].quoted || (k = find_keyword(w[0].text)) == NULL) {
@@ -749,7 +757,8 @@ config_parse(struct config *cf, FILE *fp, const char *name,
 {
 	struct config	*tmp;
 	struct parser	 p;
-	char		 line[CONFIG_LINE_MAX + 1], copy[1024];
+	static char	 line[CONFIG_LINE_MAX + 1];
+	char		 copy[1024];
 	size_t		 i;
 	int		 toolong, nul;
 

@@ -408,6 +408,11 @@ admit(struct supervisor *sv, int fd, const struct sockaddr *sa,
 		refuse(sv, fd, sa, via, v.reason, NULL);
 		return;
 	}
+	/* The gate serves only a known group: src is set. */
+	if (src == NULL) {
+		refuse(sv, fd, sa, via, REFUSE_PER_SOURCE, NULL);
+		return;
+	}
 	src->bucket = v.bucket;
 	if (v.action == ADMIT_EVICT && oldest != NULL)
 		evict(sv, oldest);
