@@ -38,6 +38,8 @@ static int		log_level = LOG_INFO;
 static int		err_fd = STDERR_FILENO;
 static int		err_sock;
 static int		err_bare;	/* the journal's stream adds its own prefix */
+static dev_t		err_dev;	/* what fd 2 was when err_fd was made */
+static ino_t		err_ino;
 static uint64_t		dropped;	/* lines a full sink lost */
 static uint64_t		dropped_told;	/* of those, already reported */
 
@@ -51,8 +53,18 @@ stderr_prepare(void)
 	int		fd;
 
 	err_bare = stderr_is_journal();
-	if (err_fd != STDERR_FILENO || fstat(STDERR_FILENO, &st) == -1)
+	if (fstat(STDERR_FILENO, &st) == -1)
 		return;
+	/* Still the same stderr: keep the descriptor made for it. */
+	if (err_fd != STDERR_FILENO && st.st_dev == err_dev &&
+	    st.st_ino == err_ino)
+		return;
+	if (err_fd != STDERR_FILENO)
+		(void)close(err_fd);
+	err_fd = STDERR_FILENO;
+	err_sock = 0;
+	err_dev = st.st_dev;
+	err_ino = st.st_ino;
 	if (S_ISSOCK(st.st_mode)) {
 		err_sock = 1;
 		return;
@@ -210,6 +222,8 @@ emit_stderr(const char *msg)
 		len = sizeof(line) - 1;
 		line[len - 1] = '\n';
 	}
+	/* stderr may have been replaced (a detach, a redirect): follow it. */
+	stderr_prepare();
 	/* Lines lost to a full sink are told of once it takes lines again. */
 	if (dropped > dropped_told) {
 		char	note[128];
