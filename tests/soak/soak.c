@@ -28,11 +28,17 @@
 #define ULIMIT_CLIENTS	200
 #define QUEUED		3000		/* in a backlog of 4096: many batches of 64 */
 
+/*
+ * fair-share no: the exact floods count max-children refusals, which
+ * fair-share would turn into evictions; the fair-share scenario has its own
+ * configuration.
+ */
 static const char conf_main[] =
     "listen 127.0.0.1:%PORT%\n"
     "backlog 128\n"
     "max-children 128\n"
     "max-per-source 8\n"
+    "fair-share no\n"
     "log-level notice\n";
 
 static const char conf_signals[] =
