@@ -28,5 +28,6 @@ int	listeners_open(struct listeners *, const struct config *);
 int	listeners_update(struct listeners *, const struct config *);
 void	listeners_mark_proxy(struct listeners *, const struct config *);
 void	listeners_close(struct listeners *);
+int	listeners_low_port(const struct listeners *);
 
 #endif

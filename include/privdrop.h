@@ -1,21 +1,20 @@
-/* Dropping root in a child: chroot and ids resolved once, at config time. */
+/* Dropping root: the supervisor's ids and capabilities, given up for good before it serves. */
 #ifndef PRIVDROP_H
 #define PRIVDROP_H
 
-#include <limits.h>
 #include <sys/types.h>
 
-/* Resolved in the supervisor: a chrooted child cannot read /etc/passwd. */
+/* The identity to take, resolved once at start from the names. */
 struct privdrop {
-	int		setids;		/* a user was named */
+	int		setids;		/* started as root with a user named */
 	uid_t		uid;
 	gid_t		gid;
-	int		dochroot;	/* a directory other than "none" */
-	char		root[PATH_MAX];
+	int		keep_bind;	/* keep CAP_NET_BIND_SERVICE alone */
 };
 
 int	privdrop_resolve(struct privdrop *, const char *, const char *,
-	    const char *, const char **);
+	    const char **);
 int	privdrop_apply(const struct privdrop *, const char **);
+int	privdrop_child(void);
 
 #endif

@@ -19,15 +19,6 @@ enum session_end {
 	SESSION_MAX_BYTES
 };
 
-/*
- * The calls a session reads and writes with: recv(2) and send(2), or
- * read(2) and write(2), all that seccomp's strict mode leaves.
- */
-enum session_calls {
-	SESSION_CALLS_SOCKET,
-	SESSION_CALLS_PLAIN
-};
-
 struct session_stats {
 	uint64_t		in;
 	uint64_t		out;
@@ -41,8 +32,7 @@ void		 session_load(const struct config *);
 void		 session_signals(void);
 void		 session_prepare(int, const char *, const struct config *);
 void		 session_unblock(int);
-void		 session_run(int, const struct config *, enum session_calls,
-		    struct session_stats *);
+void		 session_run(int, const struct config *, struct session_stats *);
 void		 session_log_close(const char *, const char *, pid_t,
 		    const struct timespec *, const struct timespec *,
 		    const struct session_stats *);

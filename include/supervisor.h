@@ -43,7 +43,7 @@ struct supervisor {
 	struct config		*cf;
 	struct listeners	*ls;
 	struct supervisor_live	*live;
-	struct privdrop		 pd;		/* user, group; root only */
+	struct privdrop		 pd;		/* the identity to take at start */
 	struct pendings		 pend;		/* PROXY headers being read */
 	int			 sandbox_ready;	/* the child filter is built */
 	struct pollfd		*pfd;		/* listeners, pending, signalfd */
@@ -78,7 +78,6 @@ size_t	supervisor_pollset(const struct supervisor *, struct pollfd *,
 	    const struct timespec *);
 void	supervisor_accept(struct supervisor *, const struct listener *);
 void	supervisor_reap(struct supervisor *);
-int	supervisor_privileges(struct privdrop *, const struct config *);
 void	supervisor_debug(struct config *);
 
 #endif

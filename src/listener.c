@@ -225,3 +225,24 @@ listeners_close(struct listeners *ls)
 			close(ls->l[i].fd);
 	ls->n = 0;
 }
+
+/* Whether a listener's port is below 1024, which only privilege may bind. */
+int
+listeners_low_port(const struct listeners *ls)
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+	size_t				 i;
+
+	for (i = 0; i < ls->n; i++) {
+		sin = (const struct sockaddr_in *)&ls->l[i].ss;
+		sin6 = (const struct sockaddr_in6 *)&ls->l[i].ss;
+		if (ls->l[i].ss.ss_family == AF_INET &&
+		    ntohs(sin->sin_port) < 1024)
+			return 1;
+		if (ls->l[i].ss.ss_family == AF_INET6 &&
+		    ntohs(sin6->sin6_port) < 1024)
+			return 1;
+	}
+	return 0;
+}

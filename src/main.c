@@ -22,6 +22,7 @@
 #include "listener.h"
 #include "log.h"
 #include "peer.h"
+#include "child.h"
 #include "privdrop.h"
 #include "sandbox.h"
 #include "session.h"
@@ -60,9 +61,22 @@ usage(int status)
 	exit(status);
 }
 
+/* As root, the user and group to become: unknown names are config errors. */
+static void
+resolve_ids(struct privdrop *pd)
+{
+	const char	*err;
+
+	if (privdrop_resolve(pd, conf.user, conf.group, &err) == -1) {
+		log_errx("user %s, group %s: %s", conf.user, conf.group, err);
+		exit(OKD_EXIT_CONFIG);
+	}
+}
+
 /*
  * okd -i: one connection, already accepted: fd 3 from systemd (Accept=yes)
- * or fd 0 from inetd, xinetd or tcpserver.  Never binds, never forks.
+ * or fd 0 from inetd, xinetd or tcpserver.  Never binds, never forks; root
+ * is given up first, then the same box as a forked child's.
  */
 static __dead void
 serve_inetd(void)
@@ -87,34 +101,43 @@ serve_inetd(void)
 		    strerror(errno));
 		exit(OKD_EXIT_OSERR);
 	}
-	/* The same box as a forked child: ids, chroot, limits, filter. */
-	if (supervisor_privileges(&pd, &conf) == -1)
-		exit(OKD_EXIT_CONFIG);
-	if (conf.sandbox && sandbox_prepare() == -1) {
-		log_errx("-i: cannot build the seccomp filter");
+	resolve_ids(&pd);
+	if (conf.sandbox != SANDBOX_USE_OFF && sandbox_prepare() == -1) {
+		log_warn("-i: cannot build the seccomp filter");
 		exit(OKD_EXIT_OSERR);
 	}
 	if (privdrop_apply(&pd, &err) == -1) {
-		log_errx("-i: dropping privileges: %s", err);
+		log_errx("-i: dropping root: %s", err);
 		exit(OKD_EXIT_OSERR);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	peer_label((struct sockaddr *)&ss, &conf, peer, sizeof(peer));
 	setproctitle("session %s", peer);
 	session_signals();
-	session_prepare(fd, peer, &conf);
-	session_unblock(0);
-	/* The filter, not strict mode: this process logs its close line. */
-	if (sandbox_limits(0) == -1 ||
-	    (conf.sandbox && sandbox_enter(SANDBOX_FILTER) == -1)) {
+	if (child_box(fd, peer, &conf) == -1) {
 		log_warn("-i: sandbox");
 		exit(OKD_EXIT_OSERR);
 	}
-	session_run(fd, &conf, SESSION_CALLS_SOCKET, &st);
+	session_run(fd, &conf, &st);
 	close(fd);
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	session_log_close(peer, NULL, getpid(), &start, &end, &st);
 	exit(st.end == SESSION_ERROR ? OKD_EXIT_FAILURE : OKD_EXIT_OK);
+}
+
+/*
+ * Closes every descriptor okd inherited beyond stdin, stdout, stderr and
+ * the sockets systemd passed, so that no child can hold one: a launching
+ * shell or service manager may leave any number open.
+ */
+static void
+close_inherited(void)
+{
+	int	n;
+
+	if ((n = sd_listen_fds(0)) < 0)
+		n = 0;
+	(void)close_range((unsigned int)(SD_LISTEN_FDS_START + n), ~0U, 0);
 }
 
 static int
@@ -194,17 +217,50 @@ detach(void)
 	return p[1];
 }
 
+/*
+ * At exit the pidfile goes.  An okd that gave up root may not be allowed
+ * to remove it from a directory such as /run: it is emptied instead, and
+ * the next okd takes it over, as nobody holds its lock any more.
+ */
+static void
+pidfile_release(struct pidfh *pfh)
+{
+	if (pfh == NULL)
+		return;
+	if (geteuid() != 0 && ftruncate(pidfile_fileno(pfh), 0) == -1)
+		log_warn("%s: emptying", conf.pidfile);
+	(void)pidfile_remove(pfh);
+}
+
+/* Who serves, and in which box; written once at start. */
+static void
+startup_line(const struct privdrop *pd)
+{
+	const char	*box = conf.sandbox == SANDBOX_USE_OFF ? "off" :
+	    "seccomp filters";
+
+	if (pd->setids)
+		log_info("serving as %s:%s (uid %ld, gid %ld)%s; sandbox %s",
+		    conf.user, conf.group, (long)pd->uid, (long)pd->gid,
+		    pd->keep_bind ? ", keeping CAP_NET_BIND_SERVICE" : "", box);
+	else
+		log_info("not root: serving as uid %ld; sandbox %s",
+		    (long)geteuid(), box);
+}
+
 int
 main(int argc, char *argv[], char *envp[])
 {
 	struct pidfh		*pfh = NULL;
+	struct privdrop		 pd;
 	const char		*path = OKD_CONF_PATH;
 	size_t			 nov = 0;
 	int			 ch, debug = 0, fg = 0, inetd = 0, check = 0;
 	int			 print = 0, r, ready = -1;
 
+	close_inherited();
 	setproctitle_init(argc, argv, envp);
-	/* Before any chroot: syslog(3) would read /etc/localtime later. */
+	/* Before the filter: syslog(3) reads /etc/localtime once. */
 	tzset();
 	log_init(LOG_TARGET_STDERR, LOG_INFO, 1);
 	while ((ch = getopt(argc, argv, "dDf:hio:tTV")) != -1) {
@@ -261,9 +317,7 @@ main(int argc, char *argv[], char *envp[])
 	if (debug)
 		supervisor_debug(&conf);
 	if (check) {
-		/* As root, unknown users and directories are config errors. */
-		if (supervisor_privileges(&sv.pd, &conf) == -1)
-			exit(OKD_EXIT_CONFIG);
+		resolve_ids(&pd);
 		printf("configuration OK\n");
 		exit(0);
 	}
@@ -279,8 +333,7 @@ main(int argc, char *argv[], char *envp[])
 		serve_inetd();
 	}
 	log_init(conf.log_target, conf.log_level, fg);
-	if (supervisor_privileges(&sv.pd, &conf) == -1)
-		exit(OKD_EXIT_CONFIG);
+	resolve_ids(&pd);
 	/* The pidfile first: a second okd names the first, not a busy port. */
 	if (!fg || conf.pidfile_set)
 		pfh = take_pidfile();
@@ -307,16 +360,10 @@ main(int argc, char *argv[], char *envp[])
 		exit(OKD_EXIT_OSERR);
 	sv.debug = debug;
 	sv.pidfile_fd = pfh != NULL ? pidfile_fileno(pfh) : -1;
-	if (geteuid() == 0)
-		log_info("children run as %s:%s, chroot %s, sandbox %s",
-		    conf.user, conf.group, sv.pd.dochroot ? sv.pd.root : "none",
-		    conf.sandbox == SANDBOX_USE_OFF ? "off" : "seccomp filter");
-	else
-		log_info("not root: children keep uid %ld, no chroot; sandbox %s",
-		    (long)geteuid(), conf.sandbox == SANDBOX_USE_OFF ? "off" :
-		    "seccomp filter");
+	sv.pd = pd;
+	sv.pd.keep_bind = pd.setids && listeners_low_port(&listeners);
+	startup_line(&sv.pd);
 	r = supervisor_run(&sv);
-	if (pfh != NULL)
-		pidfile_remove(pfh);
+	pidfile_release(pfh);
 	return r;
 }

@@ -1,101 +1,102 @@
-/* Dropping root in a child: chroot first, then groups, gid and uid, then a check. */
-#include <sys/stat.h>
+/*
+ * Dropping root.  Started as root, okd opens what needs privilege (its
+ * listeners, the pidfile), then the supervisor becomes its configured
+ * user for good before it accepts a connection; its children are forked
+ * with that identity.  Only CAP_NET_BIND_SERVICE may stay, so that a
+ * reload can bind a port below 1024; children shed it.
+ */
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 
 #include <linux/capability.h>
 
+#include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "privdrop.h"
 
+/* Set once the supervisor kept a capability; its children must shed it. */
+static int	kept_caps;
+
 /*
- * Resolves user (NULL: keep the ids), group (NULL: the user's primary
- * group) and chroot_dir (NULL or "none": no chroot) into pd.  Call at
- * config time.  Returns 0, or -1 with *errstr.
+ * Resolves user and group (NULL: the user's primary group) into pd; as
+ * another user than root there is nothing to drop and pd stays empty.
+ * Returns 0, or -1 with *errstr.
  */
 int
 privdrop_resolve(struct privdrop *pd, const char *user, const char *group,
-    const char *chroot_dir, const char **errstr)
+    const char **errstr)
 {
 	struct passwd	*pw;
 	struct group	*gr;
-	struct stat	 st;
 
 	memset(pd, 0, sizeof(*pd));
-	if (user != NULL) {
-		/* okd has one thread; getpwnam_r buys nothing here. */
-		/* cppcheck-suppress getpwnamCalled */
-		if ((pw = getpwnam(user)) == NULL) {
-			*errstr = "unknown user";
-			return -1;
-		}
-		pd->setids = 1;
-		pd->uid = pw->pw_uid;
-		pd->gid = pw->pw_gid;
-	}
-	if (group != NULL) {
-		if (user == NULL) {
-			*errstr = "group needs a user";
-			return -1;
-		}
-		/* cppcheck-suppress getgrnamCalled */
-		if ((gr = getgrnam(group)) == NULL) {
-			*errstr = "unknown group";
-			return -1;
-		}
-		pd->gid = gr->gr_gid;
-	}
-	if (chroot_dir == NULL || strcmp(chroot_dir, "none") == 0)
+	if (geteuid() != 0 || user == NULL)
 		return 0;
-	if (chroot_dir[0] != '/') {
-		*errstr = "chroot directory must be an absolute path";
+	/* okd has one thread; getpwnam_r buys nothing here. */
+	/* cppcheck-suppress getpwnamCalled */
+	if ((pw = getpwnam(user)) == NULL) {
+		*errstr = "unknown user";
 		return -1;
 	}
-	if (strlen(chroot_dir) >= sizeof(pd->root)) {
-		*errstr = "chroot directory name too long";
+	if (pw->pw_uid == 0) {
+		*errstr = "okd does not serve as root";
 		return -1;
 	}
-	if (stat(chroot_dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
-		*errstr = "chroot directory not found";
+	pd->setids = 1;
+	pd->uid = pw->pw_uid;
+	pd->gid = pw->pw_gid;
+	if (group == NULL)
+		return 0;
+	/* cppcheck-suppress getgrnamCalled */
+	if ((gr = getgrnam(group)) == NULL) {
+		*errstr = "unknown group";
 		return -1;
 	}
-	pd->dochroot = 1;
-	memcpy(pd->root, chroot_dir, strlen(chroot_dir) + 1);
+	pd->gid = gr->gr_gid;
 	return 0;
 }
 
-/*
- * Whether any capability is left.  With none, and every id nobody's, root
- * cannot come back: setuid(0) and setgid(0) need CAP_SETUID and CAP_SETGID.
- * Asked rather than tried: a setuid(0) that must fail writes errno, which
- * costs every child a page fault on its thread-local storage.
- */
+/* Sets the effective and permitted capabilities to mask (bits 0 to 31). */
 static int
-capabilities_left(void)
+set_caps(uint32_t mask)
 {
 	struct __user_cap_header_struct	hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0
 	};
 	struct __user_cap_data_struct	data[_LINUX_CAPABILITY_U32S_3];
-	size_t				i;
+
+	memset(data, 0, sizeof(data));
+	data[0].effective = data[0].permitted = mask;
+	/* glibc has no capset prototype; libcap is not worth one call. */
+	return (int)syscall(SYS_capset, &hdr, data);
+}
+
+/* Whether the capabilities held are exactly mask (bits 0 to 31). */
+static int
+caps_are(uint32_t mask)
+{
+	struct __user_cap_header_struct	hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0
+	};
+	struct __user_cap_data_struct	data[_LINUX_CAPABILITY_U32S_3];
 
 	/* valgrind takes capget for version 1, which fills data[0] only. */
 	memset(data, 0, sizeof(data));
-	/* glibc has capget but no prototype for it; libcap is not worth it. */
 	if (syscall(SYS_capget, &hdr, data) == -1)
-		return 1;
-	for (i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
-		if (data[i].effective != 0 || data[i].permitted != 0)
-			return 1;
-	return 0;
+		return 0;
+	return data[0].effective == mask && data[0].permitted == mask &&
+	    data[0].inheritable == 0 && data[1].effective == 0 &&
+	    data[1].permitted == 0 && data[1].inheritable == 0;
 }
 
-/* Fails unless every real, effective and saved id is the wanted one. */
+/* Fails unless every id is the wanted one and root cannot come back. */
 static int
-verify(const struct privdrop *pd, const char **errstr)
+verify(const struct privdrop *pd, uint32_t mask, const char **errstr)
 {
 	uid_t	 ru, eu, su;
 	gid_t	 rg, eg, sg;
@@ -110,40 +111,38 @@ verify(const struct privdrop *pd, const char **errstr)
 		*errstr = "ids not dropped";
 		return -1;
 	}
-	if (pd->uid != 0 && capabilities_left()) {
+	if (!caps_are(mask)) {
 		*errstr = "capabilities left after dropping root";
+		return -1;
+	}
+	/* Tried as well as asked: CAP_SETUID is what setuid(0) needs. */
+	if (setuid(0) != -1 || setgid(0) != -1) {
+		*errstr = "root can be regained";
 		return -1;
 	}
 	return 0;
 }
 
 /*
- * In a child: chroot and chdir("/"), then give up groups, gid and uid for
- * good and check root cannot come back.  Returns 1 without doing anything
- * when not root (the supervisor says so once at start), 0 when done, -1
- * with *errstr on failure: the child must then exit.
+ * Gives up root for good: groups, then gid, then uid, real, effective
+ * and saved; CAP_NET_BIND_SERVICE kept alone when pd says so.  Returns 0
+ * (also when there was nothing to drop), or -1 with *errstr: okd must
+ * then exit.
  */
 int
 privdrop_apply(const struct privdrop *pd, const char **errstr)
 {
-	/* Built here, not a literal: okd's read-only data would cost each
-	 * child a page fault. */
-	char	slash[2] = { '/', '\0' };
+	uint32_t	mask = 0;
 
-	if (geteuid() != 0)
-		return 1;
-	if (pd->dochroot) {
-		if (chroot(pd->root) == -1) {
-			*errstr = "chroot failed";
-			return -1;
-		}
-		if (chdir(slash) == -1) {
-			*errstr = "chdir to the new root failed";
+	if (!pd->setids)
+		return 0;
+	if (pd->keep_bind) {
+		mask = 1U << CAP_NET_BIND_SERVICE;
+		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1) {
+			*errstr = "cannot keep capabilities";
 			return -1;
 		}
 	}
-	if (!pd->setids)
-		return 0;
 	if (setgroups(1, &pd->gid) == -1 ||
 	    setresgid(pd->gid, pd->gid, pd->gid) == -1) {
 		*errstr = "cannot set group";
@@ -153,5 +152,23 @@ privdrop_apply(const struct privdrop *pd, const char **errstr)
 		*errstr = "cannot set user";
 		return -1;
 	}
-	return verify(pd, errstr);
+	if (set_caps(mask) == -1 || prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) == -1 ||
+	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1) {
+		*errstr = "cannot set capabilities";
+		return -1;
+	}
+	kept_caps = mask != 0;
+	return verify(pd, mask, errstr);
+}
+
+/*
+ * In a child: sheds the capability the supervisor kept, if any.  A child
+ * serves one connection and binds nothing.  Returns 0, or -1 with errno.
+ */
+int
+privdrop_child(void)
+{
+	if (!kept_caps)
+		return 0;
+	return set_caps(0);
 }

@@ -1,7 +1,9 @@
 /*
- * The child's seccomp sandbox: strict mode where the kernel allows it, else
- * a filter the supervisor compiles once with libseccomp and each child
- * attaches.
+ * The seccomp boxes.  The supervisor runs under a filter of its own, loaded
+ * once after it dropped root; each child stacks the session's filter on
+ * it, compiled once in the supervisor with libseccomp.  Filters stack, so
+ * a child may do only what both allow.  Both kill the whole process for
+ * any other call.
  */
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -16,6 +18,7 @@
 #include <errno.h>
 #include <sys/socket.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -107,6 +110,35 @@ build(scmp_filter_ctx ctx)
 }
 
 /*
+ * The supervisor's calls with arguments checked: sockets of the three
+ * families it uses, no executable memory, fork's clone and no thread.
+ */
+static int
+supervisor_rules(scmp_filter_ctx ctx)
+{
+	static const int	 families[] = { AF_UNIX, AF_INET, AF_INET6 };
+	size_t			 i;
+
+	for (i = 0; i < sizeof(families) / sizeof(*families); i++)
+		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+		    SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffU,
+		    (scmp_datum_t)families[i])) < 0)
+			return -1;
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)) < 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)) < 0)
+		return -1;
+	/* fork(3) is clone(2) without CLONE_THREAD; clone3 is told to fall back. */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+	    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)) < 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3),
+	    0) < 0)
+		return -1;
+	return 0;
+}
+
+/*
  * Reads the exported program back from the pipe rfd into prog.  A valid
  * program (BPF_MAXINSNS at most) fits the pipe buffer, so the export
  * never blocks; a longer one fails there with EAGAIN.
@@ -171,51 +203,78 @@ out:
 }
 
 /*
- * Whether a child can enter strict mode: not when this process already
- * runs under a filter (systemd's SystemCallFilter=), as the kernel
- * refuses to switch modes; nor under AddressSanitizer, whose runtime
- * calls sigaltstack(2) before any call that does not return.
+ * What the supervisor may call: its loop (ppoll, accept, fork, reap,
+ * signals), reloads (reading the file, opening new listeners), logging,
+ * the notify socket, and what a child does before its own filter is on.
+ */
+static const char *const supervisor_allowed[] = {
+	"ppoll", "poll", "accept4", "accept", "wait4", "waitid", "kill",
+	"read", "readv", "recvfrom", "recvmsg", "write", "writev", "sendto",
+	"sendmsg", "close", "close_range", "shutdown", "dup", "dup3", "fcntl",
+	"ioctl", "pipe2",
+	"bind", "listen", "connect", "getsockname", "getpeername",
+	"setsockopt", "getsockopt",
+	"openat", "newfstatat", "fstat", "statx", "lseek", "readlink",
+	"ftruncate", "unlink", "getdents64", "memfd_create",
+	"clock_gettime", "clock_nanosleep", "nanosleep", "gettimeofday",
+	"getpid", "gettid", "getuid", "geteuid", "getgid", "getegid",
+	"getresuid", "getresgid", "getppid",
+	"rt_sigprocmask", "rt_sigaction", "rt_sigreturn", "restart_syscall",
+	"signalfd4", "setitimer", "sigaltstack",
+	"brk", "munmap", "madvise", "mremap", "getrandom",
+	"prctl", "seccomp", "prlimit64", "capset", "capget", "set_robust_list",
+	"exit", "exit_group",
+};
+
+/*
+ * Loads the supervisor's own filter, for good; the children inherit it.
+ * Call once, after dropping root and before the first accept.  Returns 0,
+ * or -1 with errno set.
  */
 int
-sandbox_strict_possible(void)
+sandbox_supervisor(void)
 {
-#ifdef OKD_SANITIZE
-	return 0;
-#else
-	return prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 0;
-#endif
+	scmp_filter_ctx	 ctx;
+	size_t		 i;
+	int		 rc = -1, saved;
+
+	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (i = 0; i < sizeof(supervisor_allowed) / sizeof(*supervisor_allowed);
+	    i++)
+		if (add_rule(ctx, SCMP_ACT_ALLOW, supervisor_allowed[i]) == -1)
+			goto out;
+	if (supervisor_rules(ctx) == -1)
+		goto out;
+	if ((saved = seccomp_load(ctx)) < 0) {
+		errno = -saved;
+		goto out;
+	}
+	rc = 0;
+out:
+	saved = rc == -1 && errno == 0 ? EINVAL : errno;
+	seccomp_release(ctx);
+	errno = saved;
+	return rc;
 }
 
 /*
- * Closes the box on the calling process for good; the last step of a child
- * before it serves.  Strict mode leaves read(2), write(2), exit(2) and
- * rt_sigreturn(2): no program to compile or attach, the cheapest and the
- * tightest box.  The filter also lets a session log (debug lines, okd -i's
- * close line).  Returns 0, or -1 with errno set.
+ * Closes the box on the calling child for good, the last step before it
+ * serves: no new privileges, then the session's filter.  Returns 0, or -1
+ * with errno set.
  */
 int
-sandbox_enter(enum sandbox_mode mode)
+sandbox_enter(void)
 {
-	if (mode == SANDBOX_FILTER && prog.filter == NULL) {
+	if (prog.filter == NULL) {
 		errno = EINVAL;
 		return -1;
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		return -1;
-	if (mode == SANDBOX_STRICT)
-		return prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT, 0, 0, 0);
 	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
-}
-
-/*
- * Ends a sandboxed child.  _exit(3) is exit_group(2), which strict mode
- * kills; exit(2) ends a single-threaded process all the same.
- */
-__dead void
-sandbox_exit(int status)
-{
-	for (;;)
-		(void)syscall(SYS_exit, status);
 }
 
 /*

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,8 +35,7 @@ static struct {
 
 /*
  * The reply, repeated as often as whole copies fit: built by session_load()
- * before the fork, so a child only reads it (copying it in the child cost
- * a page fault on libc's memcpy).
+ * before the fork, once per configuration rather than once per child.
  */
 static struct {
 	size_t		reply_len;
@@ -111,11 +109,9 @@ arm_deadline(int64_t ms)
 
 /*
  * The dispositions a session needs: SIGTERM stops it, max-session's
- * SIGALRM expires it, and SIGPIPE is off (in strict mode replies go out
- * with write(2), which has no MSG_NOSIGNAL: a gone peer must give EPIPE).
+ * SIGALRM expires it, and SIGPIPE is off (a gone peer must give EPIPE).
  * No SA_RESTART: a blocked read or write must return EINTR.  A process
- * that forks sessions sets them once: its children inherit them, where a
- * sigaction(2) in each child would cost it a page fault on libc's code.
+ * that forks sessions sets them once and its children inherit them.
  */
 void
 session_signals(void)
@@ -146,18 +142,16 @@ session_prepare(int fd, const char *peer, const struct config *cf)
 		arm_deadline(cf->max_session_ms);
 }
 
-/*
- * Lets every signal in but hold (0: none), after session_prepare.  The
- * system call itself: glibc's sigprocmask(3) lies in a page of libc that a
- * forked child touches for nothing else, one page fault more per child.
- */
+/* Lets every signal in but hold (0: none), after session_prepare. */
 void
 session_unblock(int hold)
 {
-	uint64_t	mask = hold > 0 ? 1ULL << (hold - 1) : 0;
+	sigset_t	mask;
 
-	(void)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL,
-	    sizeof(mask));
+	sigemptyset(&mask);
+	if (hold > 0)
+		sigaddset(&mask, hold);
+	(void)sigprocmask(SIG_SETMASK, &mask, NULL);
 }
 
 /* Whether a stop request or the deadline ends the session; sets st->end. */
@@ -189,37 +183,15 @@ end_of(int err, struct session_stats *st)
 	}
 }
 
-/*
- * One read and one write of the session.  recv(2) and send(2) take a
- * shorter way through the kernel than read(2) and write(2) on a socket,
- * which a long session pays at every trip: 0.5 to 0.75 µs a round trip for
- * both ends together in the VM this was measured in (tests/bench/sockcalls).
- */
-static ssize_t
-get(int fd, void *buf, size_t n, enum session_calls calls)
-{
-	if (calls == SESSION_CALLS_PLAIN)
-		return read(fd, buf, n);
-	return recv(fd, buf, n, 0);
-}
-
-static ssize_t
-put(int fd, const void *buf, size_t n, enum session_calls calls)
-{
-	if (calls == SESSION_CALLS_PLAIN)
-		return write(fd, buf, n);
-	return send(fd, buf, n, MSG_NOSIGNAL);
-}
-
 /* Sends all of buf; on failure returns -1 with st->end set. */
 static int
 send_all(int fd, const unsigned char *buf, size_t n,
-    enum session_calls calls, struct session_stats *st)
+    struct session_stats *st)
 {
 	ssize_t	w;
 
 	while (n > 0) {
-		w = put(fd, buf, n, calls);
+		w = send(fd, buf, n, MSG_NOSIGNAL);
 		if (w == -1) {
 			if (errno == EINTR && stopped(st))
 				return -1;
@@ -267,15 +239,13 @@ batch_holds(const struct config *cf)
 
 /* Sends count replies, as many per write as the batch holds. */
 static int
-send_replies(int fd, size_t count, enum session_calls calls,
-    struct session_stats *st)
+send_replies(int fd, size_t count, struct session_stats *st)
 {
 	size_t	k;
 
 	while (count > 0) {
 		k = count < batch.per ? count : batch.per;
-		if (send_all(fd, batch.out, k * batch.reply_len, calls,
-		    st) == -1)
+		if (send_all(fd, batch.out, k * batch.reply_len, st) == -1)
 			return -1;
 		st->replies += k;
 		count -= k;
@@ -295,20 +265,17 @@ log_data(const unsigned char *buf, size_t n)
 
 /*
  * The protocol loop on a connected, blocking socket, after session_prepare;
- * fills st.  It reads and writes and nothing else, so with the plain calls
- * it runs unchanged in seccomp's strict mode.
+ * fills st.  It receives and sends and nothing else, as the child's
+ * filter allows.
  */
 void
-session_run(int fd, const struct config *cf, enum session_calls calls,
-    struct session_stats *st)
+session_run(int fd, const struct config *cf, struct session_stats *st)
 {
 	struct framer	fr;
 	ssize_t		n;
 	size_t		owed, want = (size_t)cf->recv_buffer;
 
-	/* The config allows no more; bounded here, read(2) and recv(2) need
-	 * no check at run time (_FORTIFY_SOURCE's __read_chk is one more page
-	 * fault). */
+	/* The configuration allows no more; bounded here all the same. */
 	if (want > sizeof(ss.in))
 		want = sizeof(ss.in);
 	/* Checked once a session, not at every send: okd -i and the tests
@@ -320,7 +287,7 @@ session_run(int fd, const struct config *cf, enum session_calls calls,
 	for (;;) {
 		if (stopped(st))
 			return;
-		n = get(fd, ss.in, want, calls);
+		n = recv(fd, ss.in, want, 0);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -342,7 +309,7 @@ session_run(int fd, const struct config *cf, enum session_calls calls,
 		if (log_enabled(LOG_DEBUG))
 			log_data(ss.in, (size_t)n);
 		owed = framer_feed(&fr, ss.in, (size_t)n);
-		if (owed > 0 && send_replies(fd, owed, calls, st) == -1)
+		if (owed > 0 && send_replies(fd, owed, st) == -1)
 			return;
 	}
 }

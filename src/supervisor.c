@@ -22,6 +22,7 @@
 #include <bsd/unistd.h>
 
 #include "admit.h"
+#include "child.h"
 #include "clock.h"
 #include "mem.h"
 #include "notify.h"
@@ -108,8 +109,6 @@ supervisor_init(struct supervisor *sv, struct config *cf,
 		log_warn("supervisor state");
 		return -1;
 	}
-	if (supervisor_privileges(&sv->pd, cf) == -1)
-		return -1;
 	if (prepare_sandbox(sv, cf) == -1)
 		return -1;
 	if (srctable_init(&sv->live->sources, (size_t)cf->max_sources) == -1) {
@@ -132,62 +131,16 @@ supervisor_init(struct supervisor *sv, struct config *cf,
 	return 0;
 }
 
-/* Creates the default chroot directory when it is missing, root-owned. */
-static void
-make_chroot_dir(const char *dir)
-{
-	char	parent[CONFIG_PATH_MAX], *slash;
-
-	if (strcmp(dir, OKD_CHROOT) != 0 || access(dir, F_OK) == 0)
-		return;
-	strlcpy(parent, dir, sizeof(parent));
-	if ((slash = strrchr(parent, '/')) != NULL && slash != parent) {
-		*slash = '\0';
-		mkdir(parent, 0755);
-	}
-	if (mkdir(dir, 0755) == 0)
-		log_info("created the empty chroot directory %s", dir);
-}
-
 /*
- * When root: user and group names to ids and the chroot checked, once per
- * configuration.  Not root (systemd's DynamicUser=yes): nothing to drop,
- * pd stays empty.
- */
-int
-supervisor_privileges(struct privdrop *pd, const struct config *cf)
-{
-	const char	*err, *root = cf->chroot;
-
-	memset(pd, 0, sizeof(*pd));
-	if (geteuid() != 0)
-		return 0;
-	/* The journal is reached by path: from inside a chroot it is not. */
-	if (strcmp(root, "none") != 0 &&
-	    log_current_target() == LOG_TARGET_JOURNAL)
-		root = "none";
-	make_chroot_dir(root);
-	if (privdrop_resolve(pd, cf->user, cf->group, root, &err) == -1) {
-		log_errx("user %s, group %s, chroot %s: %s", cf->user, cf->group,
-		    root, err);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * In the child: set its title, drop the supervisor's descriptors, enter
- * the box, and only then read a byte; never returns.  The figures go to
- * the shared slot o, for the close line the supervisor writes.
+ * In the child: its title, the supervisor's descriptors closed (it holds
+ * no others: main() closed what okd inherited), then the box and the
+ * session; never returns.
  */
 static __dead void
 child_start(struct supervisor *sv, int fd, struct outcome *o,
     const char *peer)
 {
-	const struct config	*cf = sv->cf;
-	struct session_stats	 st;
-	const char		*err;
-	size_t			 i;
+	size_t	i;
 
 	setproctitle("session %s", peer);
 	for (i = 0; i < sv->ls->n; i++)
@@ -197,26 +150,7 @@ child_start(struct supervisor *sv, int fd, struct outcome *o,
 	if (sv->pidfile_fd != -1)
 		close(sv->pidfile_fd);
 	close(sv->sigfd);
-	if (privdrop_apply(&sv->pd, &err) == -1) {
-		log_errx("session peer=%s: dropping privileges: %s", peer, err);
-		_exit(OKD_EXIT_FAILURE);
-	}
-	session_prepare(fd, peer, cf);
-	/*
-	 * The dispositions are inherited (install_signals()).  SIGINT stays
-	 * blocked: ^C on a terminal reaches the whole group, the supervisor
-	 * drains and the sessions carry on.
-	 */
-	session_unblock(SIGINT);
-	if (cf->sandbox != SANDBOX_USE_OFF && (sandbox_limits(0) == -1 ||
-	    sandbox_enter(SANDBOX_FILTER) == -1)) {
-		log_warn("session peer=%s: sandbox", peer);
-		_exit(OKD_EXIT_FAILURE);
-	}
-	session_run(fd, cf, SESSION_CALLS_SOCKET, &st);
-	o->st = st;
-	o->done = 1;
-	sandbox_exit(st.end == SESSION_ERROR ? OKD_EXIT_FAILURE : OKD_EXIT_OK);
+	child_serve(fd, peer, sv->cf, o);
 }
 
 /*
@@ -618,7 +552,7 @@ supervisor_reap(struct supervisor *sv)
  */
 static const char *
 reload_prepare(struct supervisor *sv, struct config *next,
-    struct privdrop *pd, struct srctable *sources)
+    struct srctable *sources)
 {
 	size_t	cap;
 
@@ -627,8 +561,10 @@ reload_prepare(struct supervisor *sv, struct config *next,
 		return "the configuration has errors";
 	if (sv->debug)
 		supervisor_debug(next);
-	if (supervisor_privileges(pd, next) == -1)
-		return "cannot resolve user or group";
+	/* Root is given up for good at start: the ids cannot change. */
+	if (sv->pd.setids && (strcmp(next->user, sv->cf->user) != 0 ||
+	    strcmp(next->group, sv->cf->group) != 0))
+		return "user and group change only when okd restarts";
 	if (prepare_sandbox(sv, next) == -1)
 		return "cannot build the seccomp filter";
 	cap = kids_cap(next);
@@ -653,7 +589,6 @@ static void
 reload(struct supervisor *sv)
 {
 	struct config	*next;
-	struct privdrop	 pd;
 	struct srctable	 sources;
 	const char	*why;
 
@@ -663,7 +598,7 @@ reload(struct supervisor *sv)
 	if ((next = calloc(1, sizeof(*next))) == NULL)
 		why = "out of memory";
 	else
-		why = reload_prepare(sv, next, &pd, &sources);
+		why = reload_prepare(sv, next, &sources);
 	if (why != NULL) {
 		log_warnx("reload failed: %s; keeping the running "
 		    "configuration", why);
@@ -676,7 +611,6 @@ reload(struct supervisor *sv)
 		srctable_free(&sv->live->sources);
 		sv->live->sources = sources;
 	}
-	sv->pd = pd;
 	*sv->cf = *next;
 	free(next);
 	session_load(sv->cf);
@@ -894,6 +828,27 @@ wait_events(struct supervisor *sv, size_t *nlisten, size_t *npend,
 	return r;
 }
 
+/*
+ * Before the first accept: root given up for good (sv->pd, resolved at
+ * start), then the supervisor's own filter.  Returns 0, or -1 logged.
+ */
+static int
+confine(struct supervisor *sv)
+{
+	const char	*err;
+
+	if (privdrop_apply(&sv->pd, &err) == -1) {
+		log_errx("dropping root for %s:%s: %s", sv->cf->user,
+		    sv->cf->group, err);
+		return -1;
+	}
+	if (sv->cf->sandbox != SANDBOX_USE_OFF && sandbox_supervisor() == -1) {
+		log_warn("sandbox: cannot load the supervisor's filter");
+		return -1;
+	}
+	return 0;
+}
+
 /* Runs until a drain completes; returns the exit status. */
 int
 supervisor_run(struct supervisor *sv)
@@ -905,6 +860,8 @@ supervisor_run(struct supervisor *sv)
 		log_warn("signalfd");
 		return OKD_EXIT_OSERR;
 	}
+	if (confine(sv) == -1)
+		return OKD_EXIT_OSERR;
 	notify_ready();
 	for (;;) {
 		mono_now(&now);

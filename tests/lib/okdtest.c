@@ -108,6 +108,9 @@ notify_open(struct okd_proc *p)
 	memcpy(sun.sun_path, p->notify_path, strlen(p->notify_path) + 1);
 	if (bind(p->notify_fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
 		return -1;
+	/* As systemd's: okd sends from its unprivileged supervisor. */
+	if (chmod(p->notify_path, 0666) == -1)
+		return -1;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
 	if (pthread_create(&p->reader, NULL, notify_reader, p) != 0)
@@ -148,7 +151,8 @@ okd_start(struct okd_proc *p, const char *text, const char *const *args)
 	p->pid = -1;
 	p->notify_fd = -1;
 	strcpy(p->dir, "/tmp/okdtest.XXXXXX");
-	if (mkdtemp(p->dir) == NULL)
+	/* Readable by the user okd becomes, which reloads its file. */
+	if (mkdtemp(p->dir) == NULL || chmod(p->dir, 0755) == -1)
 		return -1;
 	snprintf(p->conf, sizeof(p->conf), "%s/okd.conf", p->dir);
 	snprintf(p->log, sizeof(p->log), "%s/okd.log", p->dir);
