@@ -47,7 +47,7 @@ endif
 DEB_BUILD	= make gcc clang pkg-config libbsd-dev libsystemd-dev libseccomp-dev \
 		  valgrind
 DEB_TEST	= libcmocka-dev mandoc netcat-openbsd socat telnet python3 procps \
-		  haproxy systemd systemd-container debootstrap man-db
+		  haproxy systemd systemd-container debootstrap man-db gdb
 
 B		?= build
 SRCS		= $(wildcard src/*.c)
@@ -95,7 +95,7 @@ test_sandbox_OBJS	= sandbox.o session.o reply.o log.o parse.o config.o acl.o \
 test_privdrop_OBJS	= privdrop.o
 
 # Integration tests drive the real build/okd over loopback.
-INTEG_TESTS	= okd clients protect proxy activation systemd docs limits logsink
+INTEG_TESTS	= okd clients protect proxy activation systemd docs limits logsink privsep
 
 TEST_BINS	= $(UNIT_TESTS:%=$(B)/tests/test_%) $(INTEG_TESTS:%=$(B)/tests/integ_%)
 TESTLIB		= $(B)/tests/okdtest.o
