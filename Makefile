@@ -66,7 +66,7 @@ $(B) $(B)/tests:
 
 # Unit tests: one cmocka binary per module, linking that module and what it
 # needs; test_X_OBJS names the objects, test_X_WRAP the wrapped syscalls.
-UNIT_TESTS	= parse reply config session supervisor proxy children
+UNIT_TESTS	= parse reply config session supervisor intake child proxy children
 test_children_OBJS	= children.o mem.o
 test_mem_OBJS		= mem.o tests/okdtest.o
 test_parse_OBJS		= parse.o
@@ -76,11 +76,17 @@ test_config_OBJS	= config.o parse.o log.o acl.o cidr.o bucket.o
 test_session_OBJS	= session.o reply.o log.o parse.o config.o acl.o \
 			  cidr.o bucket.o
 test_session_WRAP	= write send
-test_supervisor_OBJS	= supervisor.o admit.o clock.o status.o signals.o children.o \
-			  listener.o config.o parse.o log.o notify.o session.o \
-			  reply.o acl.o cidr.o bucket.o srctable.o sandbox.o \
-			  privdrop.o peer.o pending.o proxy.o mem.o outcome.o
-test_supervisor_WRAP	= fork accept4
+SUPERVISOR_OBJS		= supervisor.o intake.o child.o admit.o clock.o status.o \
+			  signals.o children.o listener.o config.o parse.o log.o \
+			  notify.o session.o reply.o acl.o cidr.o bucket.o \
+			  srctable.o sandbox.o privdrop.o peer.o pending.o \
+			  proxy.o mem.o outcome.o
+test_supervisor_OBJS	= $(SUPERVISOR_OBJS)
+test_supervisor_WRAP	= fork
+test_intake_OBJS	= $(SUPERVISOR_OBJS)
+test_intake_WRAP	= fork accept4
+test_child_OBJS		= child.o privdrop.o sandbox.o session.o reply.o log.o \
+			  parse.o config.o acl.o cidr.o bucket.o outcome.o mem.o
 
 # Protection: access list, per-source limits, sandbox, privilege drop.
 UNIT_TESTS	+= cidr acl bucket srctable sandbox privdrop admit pending

@@ -76,7 +76,8 @@ int	supervisor_run(struct supervisor *);
 void	supervisor_free(struct supervisor *);
 size_t	supervisor_pollset(const struct supervisor *, struct pollfd *,
 	    const struct timespec *);
-void	supervisor_accept(struct supervisor *, const struct listener *);
+int	supervisor_spawn(struct supervisor *, int, const struct sockaddr *,
+	    const struct sockaddr *, struct srcent *, int);
 void	supervisor_reap(struct supervisor *);
 void	supervisor_debug(struct config *);
 

@@ -2,10 +2,14 @@
  * A session's process.  okd -i and every forked child enter their box
  * through child_box(), in one order: capabilities shed, the socket's
  * timeouts set, signals let in, limits lowered, and the filter last.
+ * The supervisor sees a child's end in child_reaped().
  * Children need no chroot: their filter allows no open(2), nor any call
  * that takes a path, so a root directory of their own would hide nothing.
  */
+#include <sys/wait.h>
+
 #include <signal.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "child.h"
@@ -53,4 +57,61 @@ child_serve(int fd, const char *peer, const struct config *cf,
 	o->st = st;
 	o->done = 1;
 	_exit(st.end == SESSION_ERROR ? OKD_EXIT_FAILURE : OKD_EXIT_OK);
+}
+
+/*
+ * The close line of a child that reported its session; the supervisor
+ * writes it, the child having neither clock nor log in its box.  A health
+ * check is only counted, unless it ended in an error.
+ */
+static void
+log_outcome(const struct supervisor_live *live, const struct child *kid,
+    const struct timespec *now)
+{
+	const struct outcomes		*outs = &live->outcomes;
+	const struct outcome_origin	*org = &outs->origin[kid->outcome];
+	struct session_stats		 st = outs->shared[kid->outcome].st;
+
+	if (kid->health && st.end != SESSION_ERROR)
+		return;
+	session_log_close(org->peer, org->proxy[0] != '\0' ? org->proxy :
+	    NULL, kid->pid, &kid->start, now, &st);
+}
+
+/*
+ * In the supervisor: an exited child, counted, its close line written; a
+ * line if it failed, at most one a second (rl).
+ */
+void
+child_reaped(struct supervisor_live *live, struct log_limiter *rl,
+    const struct child *kid, int st, const struct timespec *now)
+{
+	const struct outcome	*o = &live->outcomes.shared[kid->outcome];
+	unsigned long		 held;
+	long			 pid = (long)kid->pid;
+
+	if (o->done)
+		log_outcome(live, kid, now);
+	outcomes_give(&live->outcomes, kid->outcome);
+	if (sandbox_violation(st))
+		live->count.violations++;
+	if (WIFSIGNALED(st))
+		live->count.signaled++;
+	else if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
+		live->count.failed++;
+	else
+		return;
+	if (!log_limit(rl, now, &held))
+		return;
+	if (sandbox_violation(st))
+		log_warnx("child pid=%ld sandbox violation: a forbidden system "
+		    "call (its number is in the kernel's audit log, "
+		    "type=1326); %lu more not logged", pid, held);
+	else if (WIFSIGNALED(st))
+		log_warnx("child pid=%ld killed by signal %d (%s); %lu more "
+		    "not logged", pid, WTERMSIG(st), strsignal(WTERMSIG(st)),
+		    held);
+	else
+		log_warnx("child pid=%ld exited with status %d; %lu more not "
+		    "logged", pid, WEXITSTATUS(st), held);
 }

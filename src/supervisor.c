@@ -24,6 +24,7 @@
 #include "admit.h"
 #include "child.h"
 #include "clock.h"
+#include "intake.h"
 #include "mem.h"
 #include "notify.h"
 #include "peer.h"
@@ -33,8 +34,6 @@
 #include "status.h"
 #include "supervisor.h"
 
-/* Connections taken off one ready listener before looking at the others. */
-#define ACCEPT_BATCH	64
 /* After the drain's SIGTERM, how long children get before SIGKILL. */
 #define KILL_GRACE_MS	2000
 /* STATUS= and the title at most this often. */
@@ -153,41 +152,6 @@ child_start(struct supervisor *sv, int fd, struct outcome *o,
 	child_serve(fd, peer, sv->cf, o);
 }
 
-/*
- * Turns a connection away without forking: counted, the refuse-message
- * tried once, and a log line at most once a second per reason.  via is the
- * proxy that passed it on, detail a reason from the PROXY parser; both may
- * be NULL.
- */
-static void
-refuse(struct supervisor *sv, int fd, const struct sockaddr *peer,
-    const struct sockaddr *via, enum refuse_reason why, const char *detail)
-{
-	struct timespec	now;
-	unsigned long	held;
-	char		addr[PEER_STRLEN], proxy[ADDR_STRLEN + 8] = "";
-
-	sv->live->count.refused[why]++;
-	sv->live->changed = 1;
-	/* Best effort: never wait on a client we are turning away. */
-	if (sv->cf->refuse_len > 0)
-		(void)send(fd, sv->cf->refuse_msg, sv->cf->refuse_len,
-		    MSG_DONTWAIT | MSG_NOSIGNAL);
-	close(fd);
-	mono_now(&now);
-	if (!log_limit(&sv->rl_refuse[why], &now, &held))
-		return;
-	if (via != NULL) {
-		strlcpy(proxy, " proxy=", sizeof(proxy));
-		format_address(via, proxy + 7, sizeof(proxy) - 7);
-	}
-	log_warnx("refuse peer=%s%s reason=%s%s%s%s active=%zu suppressed=%lu",
-	    peer_label(peer, sv->cf, addr, sizeof(addr)), proxy,
-	    refuse_reason_name(why), detail != NULL ? " error=\"" : "",
-	    detail != NULL ? detail : "", detail != NULL ? "\"" : "",
-	    sv->live->kids.count, held);
-}
-
 static void
 log_accept(const struct supervisor *sv, const char *peer, const char *via,
     pid_t pid)
@@ -205,66 +169,12 @@ log_accept(const struct supervisor *sv, const char *peer, const char *via,
 }
 
 /*
- * The live children of the biggest source group, and that group's oldest
- * child not yet told to end (NULL when there is none).  A walk over the
- * children, made only at max-children.
+ * Forks the child for an admitted connection and counts it.  Returns 0,
+ * or -1 with errno set and fd still open: ENOSPC when no outcome slot is
+ * free, else fork's.
  */
-static struct child *
-biggest_group(struct supervisor *sv, uint32_t *most)
-{
-	struct child		*kid, *oldest = NULL;
-	const struct srcent	*e;
-	size_t			 pos = 0;
-
-	*most = 0;
-	while ((kid = children_next(&sv->live->kids, &pos)) != NULL) {
-		if (kid->evicting ||
-		    (e = srctable_find(&sv->live->sources, &kid->key)) == NULL)
-			continue;
-		if (e->live > *most || (e->live == *most && oldest != NULL &&
-		    srckey_equal(&kid->key, &oldest->key) &&
-		    mono_until_ms(&kid->start, &oldest->start) > 0)) {
-			*most = e->live;
-			oldest = kid;
-		}
-	}
-	return oldest;
-}
-
-/* Ends the session of kid to make room for a smaller group (fair-share). */
-static void
-evict(struct supervisor *sv, struct child *kid)
-{
-	struct timespec	now;
-	unsigned long	held;
-
-	kill(kid->pid, SIGTERM);
-	kid->evicting = 1;
-	sv->live->evicting++;
-	sv->live->count.evicted++;
-	mono_now(&now);
-	if (log_limit(&sv->rl_evict, &now, &held))
-		log_notice("evict pid=%ld reason=fair-share active=%zu "
-		    "suppressed=%lu", (long)kid->pid, sv->live->kids.count,
-		    held);
-}
-
-/* A failed fork: the client is refused, and the listeners rest a moment. */
-static void
-fork_failed(struct supervisor *sv, int fd, const struct sockaddr *sa,
-    const struct sockaddr *via)
-{
-	struct timespec	now;
-
-	sv->live->count.fork_failures++;
-	mono_now(&now);
-	mono_add_ms(&sv->backoff_until, &now, FORK_BACKOFF_MS);
-	refuse(sv, fd, sa, via, REFUSE_FORK, strerror(errno));
-}
-
-/* Forks the child for an admitted connection and counts it. */
-static void
-spawn(struct supervisor *sv, int fd, const struct sockaddr *sa,
+int
+supervisor_spawn(struct supervisor *sv, int fd, const struct sockaddr *sa,
     const struct sockaddr *via, struct srcent *src, int health)
 {
 	struct outcomes		*outs = &sv->live->outcomes;
@@ -272,6 +182,7 @@ spawn(struct supervisor *sv, int fd, const struct sockaddr *sa,
 	struct child		 kid;
 	char			 peer[PEER_STRLEN], proxy[ADDR_STRLEN];
 	pid_t			 pid;
+	int			 saved;
 
 	memset(&kid, 0, sizeof(kid));
 	peer_label(sa, sv->cf, peer, sizeof(peer));
@@ -280,15 +191,16 @@ spawn(struct supervisor *sv, int fd, const struct sockaddr *sa,
 	/* Cannot fail: live children never outnumber the outcome slots. */
 	o = outcomes_take(outs, peer, via != NULL ? proxy : NULL, &kid.outcome);
 	if (o == NULL) {
-		refuse(sv, fd, sa, via, REFUSE_MAX_CHILDREN, NULL);
-		return;
+		errno = ENOSPC;
+		return -1;
 	}
 	if ((pid = fork()) == 0)
 		child_start(sv, fd, o, peer);
 	if (pid == -1) {
+		saved = errno;
 		outcomes_give(outs, kid.outcome);
-		fork_failed(sv, fd, sa, via);
-		return;
+		errno = saved;
+		return -1;
 	}
 	close(fd);
 	kid.pid = pid;
@@ -304,225 +216,7 @@ spawn(struct supervisor *sv, int fd, const struct sockaddr *sa,
 		sv->live->count.health_checks++;
 	else if (log_enabled(LOG_INFO))
 		log_accept(sv, peer, via != NULL ? proxy : NULL, pid);
-}
-
-/*
- * Carries out the gate's verdict on one accepted connection (admit.c):
- * refuse, serve, or end the biggest group's oldest session and serve.
- */
-static void
-admit(struct supervisor *sv, int fd, const struct sockaddr *sa,
-    const struct sockaddr *via)
-{
-	const struct config	*cf = sv->cf;
-	struct supervisor_live	*live = sv->live;
-	struct admit_state	 st;
-	struct admit_verdict	 v;
-	struct srckey		 key;
-	struct srcent		*src;
-	struct child		*oldest = NULL;
-
-	memset(&st, 0, sizeof(st));
-	cidr_group(sa, cf->prefix4, cf->prefix6, &key);
-	st.now_ms = mono_ms();
-	/* NULL only when every entry has live children. */
-	if ((src = srctable_get(&live->sources, &key, &cf->rate,
-	    st.now_ms)) != NULL) {
-		st.known = 1;
-		st.group_live = src->live;
-		st.bucket = src->bucket;
-	}
-	st.evicting = live->evicting;
-	st.live = live->kids.count - live->evicting;
-	st.groups = live->sources.live;
-	if (st.live >= (size_t)cf->max_children)
-		oldest = biggest_group(sv, &st.biggest);
-	admit_decide(cf, sa, &st, &v);
-	if (v.action == ADMIT_REFUSE) {
-		refuse(sv, fd, sa, via, v.reason, NULL);
-		return;
-	}
-	/* The gate serves only a known group: src is set. */
-	if (src == NULL) {
-		refuse(sv, fd, sa, via, REFUSE_PER_SOURCE, NULL);
-		return;
-	}
-	src->bucket = v.bucket;
-	if (v.action == ADMIT_EVICT && oldest != NULL)
-		evict(sv, oldest);
-	spawn(sv, fd, sa, via, src, v.health);
-}
-
-/*
- * A connection to a proxy-protocol listener, if the gate lets it wait:
- * its header is then read in the loop, never waited for.
- */
-static void
-await_header(struct supervisor *sv, int fd, const struct sockaddr *sa,
-    socklen_t len)
-{
-	enum refuse_reason	why;
-	struct timespec		now, dl;
-
-	if (admit_header(sv->cf, sa, sv->live->kids.count + sv->pend.n,
-	    &why) == -1) {
-		refuse(sv, fd, sa, NULL, why, why == REFUSE_PROXY ?
-		    "not in proxy-from" : NULL);
-		return;
-	}
-	mono_now(&now);
-	mono_add_ms(&dl, &now, sv->cf->proxy_timeout_ms);
-	if (pendings_add(&sv->pend, (size_t)sv->cf->max_children, fd, sa, len,
-	    &dl) == -1)
-		refuse(sv, fd, sa, NULL, REFUSE_MAX_CHILDREN, NULL);
-}
-
-/* The header of pending connection i has news: wait, admit or refuse. */
-static void
-header_ready(struct supervisor *sv, size_t i)
-{
-	struct sockaddr_storage	 real, via;
-	const char		*detail;
-	int			 fd, r;
-
-	r = pendings_ready(&sv->pend, i, &fd, &real, &via, &detail);
-	if (r == PROXY_DONE)
-		admit(sv, fd, (struct sockaddr *)&real, (struct sockaddr *)&via);
-	else if (r != PROXY_MORE)
-		refuse(sv, fd, (struct sockaddr *)&via, NULL, REFUSE_PROXY,
-		    detail);
-}
-
-/* Pending headers past proxy-timeout are refused. */
-static void
-expire_headers(struct supervisor *sv, const struct timespec *now)
-{
-	struct sockaddr_storage	via;
-	int			fd;
-
-	while (pendings_take_expired(&sv->pend, now, &fd, &via) == 0)
-		refuse(sv, fd, (struct sockaddr *)&via, NULL, REFUSE_PROXY,
-		    "header timeout");
-}
-
-/*
- * accept4 failed, as sshd handles it: a connection that went away or a
- * signal is ignored; the queue being empty ends the batch; out of
- * descriptors or memory rests the listeners and says so, rate-limited.
- * Returns 0 to carry on with the batch, -1 to end it.
- */
-static int
-accept_failed(struct supervisor *sv, int err)
-{
-	struct timespec	now;
-	unsigned long	held;
-
-	switch (err) {
-	case EINTR:
-	case ECONNABORTED:
-	case EPROTO:
-		return 0;
-	case EAGAIN:
-		return -1;
-	default:
-		sv->live->count.accept_errors++;
-		mono_now(&now);
-		mono_add_ms(&sv->backoff_until, &now, ACCEPT_BACKOFF_MS);
-		if (log_limit(&sv->rl_accept, &now, &held))
-			log_warnx("accept: %s (pausing %dms; %lu more not "
-			    "logged)", strerror(err), ACCEPT_BACKOFF_MS, held);
-		return -1;
-	}
-}
-
-/*
- * Drains a ready listener, up to a batch: accept, then wait for a header,
- * refuse or fork.  A rest begun in the batch (a failed fork) ends it.
- */
-void
-supervisor_accept(struct supervisor *sv, const struct listener *l)
-{
-	struct sockaddr_storage	ss;
-	struct timespec		now;
-	socklen_t		len;
-	int			fd, i;
-
-	for (i = 0; i < ACCEPT_BATCH; i++) {
-		len = sizeof(ss);
-		fd = accept4(l->fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC |
-		    (l->proxy ? SOCK_NONBLOCK : 0));
-		if (fd == -1) {
-			if (accept_failed(sv, errno) == -1)
-				return;
-			continue;
-		}
-		sv->live->count.accepted++;
-		if (l->proxy)
-			await_header(sv, fd, (struct sockaddr *)&ss, len);
-		else
-			admit(sv, fd, (struct sockaddr *)&ss, NULL);
-		mono_now(&now);
-		if (mono_until_ms(&now, &sv->backoff_until) > 0)
-			return;
-		/* overload defer: leave the rest in the kernel's backlog. */
-		if (sv->cf->overload == OVERLOAD_DEFER &&
-		    sv->live->kids.count >= (size_t)sv->cf->max_children)
-			return;
-	}
-}
-
-/*
- * The close line of a child that reported its session; the supervisor
- * writes it, the child having neither clock nor log in its box.  A health
- * check is only counted, unless it ended in an error.
- */
-static void
-log_outcome(const struct supervisor *sv, const struct child *kid,
-    const struct timespec *now)
-{
-	const struct outcomes		*outs = &sv->live->outcomes;
-	const struct outcome_origin	*org = &outs->origin[kid->outcome];
-	struct session_stats		 st = outs->shared[kid->outcome].st;
-
-	if (kid->health && st.end != SESSION_ERROR)
-		return;
-	session_log_close(org->peer, org->proxy[0] != '\0' ? org->proxy :
-	    NULL, kid->pid, &kid->start, now, &st);
-}
-
-/* An exited child, counted; a line if it failed, at most one a second. */
-static void
-child_ended(struct supervisor *sv, const struct child *kid, int st,
-    const struct timespec *now)
-{
-	const struct outcome	*o = &sv->live->outcomes.shared[kid->outcome];
-	unsigned long		 held;
-	long			 pid = (long)kid->pid;
-
-	if (o->done)
-		log_outcome(sv, kid, now);
-	outcomes_give(&sv->live->outcomes, kid->outcome);
-	if (sandbox_violation(st))
-		sv->live->count.violations++;
-	if (WIFSIGNALED(st))
-		sv->live->count.signaled++;
-	else if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
-		sv->live->count.failed++;
-	else
-		return;
-	if (!log_limit(&sv->rl_child, now, &held))
-		return;
-	if (sandbox_violation(st))
-		log_warnx("child pid=%ld sandbox violation: a forbidden system "
-		    "call (its number is in the kernel's audit log, "
-		    "type=1326); %lu more not logged", pid, held);
-	else if (WIFSIGNALED(st))
-		log_warnx("child pid=%ld killed by signal %d (%s); %lu more "
-		    "not logged", pid, WTERMSIG(st), strsignal(WTERMSIG(st)),
-		    held);
-	else
-		log_warnx("child pid=%ld exited with status %d; %lu more not "
-		    "logged", pid, WEXITSTATUS(st), held);
+	return 0;
 }
 
 /* Collects every exited child; none is left a zombie after a pass. */
@@ -541,7 +235,7 @@ supervisor_reap(struct supervisor *sv)
 		if (kid.evicting)
 			sv->live->evicting--;
 		srctable_release(&sv->live->sources, &kid.key);
-		child_ended(sv, &kid, st, &now);
+		child_reaped(sv->live, &sv->rl_child, &kid, st, &now);
 	}
 }
 
@@ -870,16 +564,16 @@ supervisor_run(struct supervisor *sv)
 			break;
 		watchdog(sv, &now);
 		show_load(sv, &now);
-		expire_headers(sv, &now);
+		intake_expire(sv, &now);
 		if (wait_events(sv, &n, &np, &now) <= 0 || signals_pending(&sv->live->got))
 			continue;
 		/* Backwards: handling entry i may move the last one into it. */
 		for (i = np; i-- > 0;)
 			if (sv->pfd[n + i].revents != 0)
-				header_ready(sv, i);
+				intake_header(sv, i);
 		for (i = 0; i < n; i++)
 			if (sv->pfd[i].revents & (POLLIN | POLLERR | POLLHUP))
-				supervisor_accept(sv, &sv->ls->l[i]);
+				intake_accept(sv, &sv->ls->l[i]);
 	}
 	log_info("stopped: served %llu", (unsigned long long)sv->live->count.served);
 	supervisor_free(sv);

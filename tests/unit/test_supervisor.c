@@ -1,13 +1,13 @@
 /*
- * Unit tests of the supervisor's fault paths, with fork and accept4
- * wrapped: EMFILE rests the listeners instead of spinning, a failed fork
- * refuses that connection with the refuse-message and rests the listeners
- * so the rest wait in the backlog, max-children refuses without forking,
- * a batch is bounded, and reaping leaves no zombie.
+ * Unit tests of supervisor.c with fork wrapped: a failed fork hands its
+ * slot back and leaves the connection to the caller, reaping counts each
+ * end and leaves no zombie, and the listeners are polled only when the
+ * supervisor may accept.
  */
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -22,48 +22,14 @@
 
 #include <cmocka.h>
 
+#include "cidr.h"
 #include "supervisor.h"
 
 pid_t	__real_fork(void);
 
 #define SCRIPT_MAX	256
-#define SOCK		0	/* accept4 script: hand out a connection */
-#define FOREVER		-2	/* accept4 script: connections without end */
 
-static int	accept_script[SCRIPT_MAX], naccept, accept_calls;
 static int	fork_script[SCRIPT_MAX], nfork, fork_calls;
-static int	peers[SCRIPT_MAX], npeers;
-
-/* accept4 plays the script: SOCK hands out one end of a socket pair. */
-int
-__wrap_accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
-{
-	struct sockaddr_in	*sin = (struct sockaddr_in *)sa;
-	int			 sv[2], step;
-
-	(void)fd;
-	(void)flags;
-	step = accept_calls < naccept ? accept_script[accept_calls] : EAGAIN;
-	if (accept_calls < naccept && accept_script[accept_calls] == FOREVER)
-		step = SOCK;
-	else
-		accept_calls++;
-	if (step != SOCK) {
-		errno = step;
-		return -1;
-	}
-	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
-	if (npeers < SCRIPT_MAX)
-		peers[npeers++] = sv[1];
-	else
-		close(sv[1]);
-	memset(sin, 0, sizeof(*sin));
-	sin->sin_family = AF_INET;
-	sin->sin_port = htons(1234);
-	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	*len = sizeof(*sin);
-	return sv[0];
-}
 
 /* fork plays the script: -1 fails with EAGAIN, else a made-up parent pid. */
 pid_t
@@ -86,17 +52,12 @@ static struct supervisor sv;
 static int
 setup(void **state)
 {
-	int	i;
-
 	(void)state;
 	assert_int_equal(config_parse(&cf, NULL, "none", NULL, 0), 0);
 	memset(&ls, 0, sizeof(ls));
 	ls.n = 1;
 	ls.l[0].fd = 1000;
-	naccept = nfork = accept_calls = fork_calls = 0;
-	for (i = 0; i < npeers; i++)
-		close(peers[i]);
-	npeers = 0;
+	nfork = fork_calls = 0;
 	return supervisor_init(&sv, &cf, &ls, "none", NULL, 0, 1);
 }
 
@@ -106,160 +67,6 @@ teardown(void **state)
 	(void)state;
 	supervisor_free(&sv);
 	return 0;
-}
-
-/* The server end of peer i was closed: reading gives EOF at once. */
-static int
-closed(int i)
-{
-	struct pollfd	pfd = { peers[i], POLLIN, 0 };
-	char		c;
-
-	if (poll(&pfd, 1, 1000) != 1)
-		return 0;
-	return read(peers[i], &c, 1) == 0;
-}
-
-static void
-later(struct timespec *ts, long ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (ms % 1000) * 1000000;
-	if (ts->tv_nsec >= 1000000000) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000;
-	}
-}
-
-static void
-test_emfile_rests_listeners(void **state)
-{
-	struct pollfd	pfd[CONFIG_MAX_LISTEN];
-	struct timespec	now;
-
-	(void)state;
-	accept_script[0] = EMFILE;
-	naccept = 1;
-	supervisor_accept(&sv, &ls.l[0]);
-	/* One call, then it stopped: no spin on the full descriptor table. */
-	assert_int_equal(accept_calls, 1);
-	assert_int_equal(sv.live->count.accept_errors, 1);
-	assert_int_equal(fork_calls, 0);
-	later(&now, 0);
-	assert_int_equal(supervisor_pollset(&sv, pfd, &now), 0);
-	later(&now, ACCEPT_BACKOFF_MS / 2);
-	assert_int_equal(supervisor_pollset(&sv, pfd, &now), 0);
-	later(&now, ACCEPT_BACKOFF_MS + 5);
-	assert_int_equal(supervisor_pollset(&sv, pfd, &now), 1);
-	assert_int_equal(pfd[0].fd, 1000);
-}
-
-static void
-test_enfile_enobufs_enomem_rest_too(void **state)
-{
-	int	errs[] = { ENFILE, ENOBUFS, ENOMEM }, i;
-
-	(void)state;
-	for (i = 0; i < 3; i++) {
-		accept_calls = 0;
-		accept_script[0] = errs[i];
-		naccept = 1;
-		supervisor_accept(&sv, &ls.l[0]);
-		assert_int_equal(accept_calls, 1);
-	}
-	assert_int_equal(sv.live->count.accept_errors, 3);
-}
-
-static void
-test_fork_failure_refuses_and_rests(void **state)
-{
-	struct pollfd	pfd[CONFIG_MAX_LISTEN];
-	struct timespec	now;
-	char		buf[16];
-
-	(void)state;
-	memcpy(cf.refuse_msg, "busy\r\n", 6);
-	cf.refuse_len = 6;
-	accept_script[0] = SOCK;
-	accept_script[1] = SOCK;
-	accept_script[2] = EAGAIN;
-	naccept = 3;
-	fork_script[0] = -1;
-	fork_script[1] = 1;
-	nfork = 2;
-	supervisor_accept(&sv, &ls.l[0]);
-	/* The batch stops at the failure: the second waits in the backlog. */
-	assert_int_equal(accept_calls, 1);
-	assert_int_equal(fork_calls, 1);
-	assert_int_equal(sv.live->count.fork_failures, 1);
-	assert_int_equal(sv.live->count.refused[REFUSE_FORK], 1);
-	assert_int_equal(sv.live->count.served, 0);
-	/* The refused client is told, then closed. */
-	assert_int_equal(read(peers[0], buf, sizeof(buf)), 6);
-	assert_memory_equal(buf, "busy\r\n", 6);
-	assert_true(closed(0));
-	later(&now, 0);
-	assert_int_equal(supervisor_pollset(&sv, pfd, &now), 0);
-	later(&now, FORK_BACKOFF_MS + 5);
-	assert_int_equal(supervisor_pollset(&sv, pfd, &now), 1);
-	/* Once rested, serving goes on. */
-	supervisor_accept(&sv, &ls.l[0]);
-	assert_int_equal(fork_calls, 2);
-	assert_int_equal(sv.live->count.served, 1);
-	assert_true(closed(1));
-}
-
-static void
-test_transient_errors_carry_on(void **state)
-{
-	struct pollfd	pfd[CONFIG_MAX_LISTEN];
-	struct timespec	now;
-
-	(void)state;
-	accept_script[0] = ECONNABORTED;
-	accept_script[1] = EPROTO;
-	accept_script[2] = EINTR;
-	accept_script[3] = SOCK;
-	accept_script[4] = EAGAIN;
-	naccept = 5;
-	supervisor_accept(&sv, &ls.l[0]);
-	assert_int_equal(accept_calls, 5);
-	assert_int_equal(sv.live->count.served, 1);
-	assert_int_equal(sv.live->count.accept_errors, 0);
-	later(&now, 0);
-	assert_int_equal(supervisor_pollset(&sv, pfd, &now), 1);
-}
-
-static void
-test_max_children_refuses_without_fork(void **state)
-{
-	(void)state;
-	cf.max_children = 1;
-	accept_script[0] = SOCK;
-	accept_script[1] = SOCK;
-	accept_script[2] = SOCK;
-	naccept = 3;
-	supervisor_accept(&sv, &ls.l[0]);
-	assert_int_equal(fork_calls, 1);
-	assert_int_equal(sv.live->count.served, 1);
-	assert_int_equal(sv.live->count.refused[REFUSE_MAX_CHILDREN], 2);
-	assert_true(closed(1));
-	assert_true(closed(2));
-}
-
-/* A listener that never runs dry yields after one batch. */
-static void
-test_batch_is_bounded(void **state)
-{
-	(void)state;
-	cf.max_children = 100000;
-	children_resize(&sv.live->kids, 100000);
-	accept_script[0] = FOREVER;
-	naccept = 1;
-	supervisor_accept(&sv, &ls.l[0]);
-	assert_true(sv.live->count.accepted > 0);
-	assert_true(sv.live->count.accepted <= 64);
 }
 
 static void
@@ -305,24 +112,77 @@ test_reap_counts_and_leaves_no_zombie(void **state)
 	assert_int_equal(errno, ECHILD);
 }
 
+/* A fork that fails: -1 with fork's errno, the connection still open, nothing counted. */
+static void
+test_spawn_fork_failure(void **state)
+{
+	struct sockaddr_in	 sin;
+	struct srcent		*src;
+	struct srckey		 key;
+	int			 sp[2];
+
+	(void)state;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cidr_group((struct sockaddr *)&sin, cf.prefix4, cf.prefix6, &key);
+	assert_non_null(src = srctable_get(&sv.live->sources, &key, &cf.rate,
+	    0));
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	fork_script[0] = -1;
+	nfork = 1;
+	errno = 0;
+	assert_int_equal(supervisor_spawn(&sv, sp[0], (struct sockaddr *)&sin,
+	    NULL, src, 0), -1);
+	assert_int_equal(errno, EAGAIN);
+	assert_int_equal(fcntl(sp[0], F_GETFD), 0);
+	assert_int_equal(sv.live->kids.count, 0);
+	assert_int_equal(sv.live->count.served, 0);
+	/* The slot came back: the next fork succeeds and is counted. */
+	assert_int_equal(supervisor_spawn(&sv, sp[0], (struct sockaddr *)&sin,
+	    NULL, src, 0), 0);
+	assert_int_equal(sv.live->kids.count, 1);
+	assert_int_equal(sv.live->count.served, 1);
+	assert_int_equal(fcntl(sp[0], F_GETFD), -1);
+	close(sp[1]);
+	children_remove(&sv.live->kids, 4000002, NULL);
+}
+
+/* Listeners are polled unless draining, resting or deferring at max-children. */
+static void
+test_pollset(void **state)
+{
+	struct pollfd	pfd[4];
+	struct timespec	now;
+
+	(void)state;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	assert_int_equal(supervisor_pollset(&sv, pfd, &now), 1);
+	assert_int_equal(pfd[0].fd, 1000);
+	assert_int_equal(pfd[0].events, POLLIN);
+	sv.backoff_until = now;
+	sv.backoff_until.tv_sec += 5;
+	assert_int_equal(supervisor_pollset(&sv, pfd, &now), 0);
+	sv.backoff_until = now;
+	cf.overload = OVERLOAD_DEFER;
+	cf.max_children = 0;
+	assert_int_equal(supervisor_pollset(&sv, pfd, &now), 0);
+	cf.overload = OVERLOAD_CLOSE;
+	assert_int_equal(supervisor_pollset(&sv, pfd, &now), 1);
+	sv.draining = 1;
+	assert_int_equal(supervisor_pollset(&sv, pfd, &now), 0);
+	sv.draining = 0;
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_emfile_rests_listeners,
+		cmocka_unit_test_setup_teardown(test_spawn_fork_failure,
 		    setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_enfile_enobufs_enomem_rest_too, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fork_failure_refuses_and_rests,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_transient_errors_carry_on,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_max_children_refuses_without_fork, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_batch_is_bounded, setup,
-		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_reap_counts_and_leaves_no_zombie, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pollset, setup, teardown),
 	};
 
 	log_init(LOG_TARGET_STDERR, LOG_ERR, 1);
