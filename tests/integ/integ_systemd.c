@@ -175,6 +175,7 @@ static void test_status(void **s)	{ (void)s; container_check("status"); }
 static void test_reload(void **s)	{ (void)s; container_check("reload"); }
 static void test_journal(void **s)	{ (void)s; container_check("journal"); }
 static void test_sandbox(void **s)	{ (void)s; container_check("sandbox"); }
+static void test_violation(void **s)	{ (void)s; container_check("violation"); }
 static void test_watchdog(void **s)	{ (void)s; container_check("watchdog"); }
 static void test_accept(void **s)	{ (void)s; container_check("accept"); }
 static void test_stop(void **s)	{ (void)s; container_check("stop"); }
@@ -197,6 +198,7 @@ main(void)
 		cmocka_unit_test(test_reload),
 		cmocka_unit_test(test_journal),
 		cmocka_unit_test(test_sandbox),
+		cmocka_unit_test(test_violation),
 		cmocka_unit_test(test_watchdog),
 		cmocka_unit_test(test_accept),
 		cmocka_unit_test(test_stop),

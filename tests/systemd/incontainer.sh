@@ -203,6 +203,22 @@ check_watchdog() {
 	systemctl restart okd.service || fail "restart without the drop-in failed"
 }
 
+# A call outside the supervisor's own filter kills it with SIGSYS; systemd
+# restarts it (Restart=on-failure) while okd.socket keeps the port.
+check_violation() {
+	ensure_running
+	pid=$(prop okd.service MainPID)
+	n=$(prop okd.service NRestarts)
+	kill -SYS "$pid"
+	poll 10 sh -c "[ \"\$(systemctl show -p MainPID --value okd.service)\" != $pid ] &&
+	    [ \"\$(systemctl show -p MainPID --value okd.service)\" != 0 ]" ||
+	    fail "okd.service was not restarted after SIGSYS"
+	poll 5 is okd.service ActiveState active || fail "okd.service is $(prop okd.service ActiveState)"
+	[ "$(prop okd.service NRestarts)" -gt "$n" ] || fail "NRestarts did not grow"
+	r=$(client 8001 after)
+	[ "$r" = OK ] || fail "client after the restart got '$r'"
+}
+
 check_accept() {
 	systemctl start okd-accept.socket || fail "cannot start okd-accept.socket"
 	n0=$(prop okd-accept.socket NAccepted)
@@ -298,7 +314,7 @@ check=${1:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 case $check in
-units|socket|status|reload|journal|sandbox|watchdog|accept|stop|standalone|config)
+units|socket|status|reload|journal|sandbox|violation|watchdog|accept|stop|standalone|config)
 	"check_$check" ;;
 *)	fail "unknown check" ;;
 esac
