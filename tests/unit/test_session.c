@@ -78,7 +78,6 @@ __wrap_send(int fd, const void *buf, size_t n, int flags)
 struct run {
 	pthread_t		thread;
 	int			fd;
-	enum session_calls	calls;
 	struct config		cf;
 	struct session_stats	st;
 };
@@ -90,7 +89,7 @@ run_session(void *arg)
 
 	session_signals();
 	session_prepare(r->fd, "test", &r->cf);
-	session_run(r->fd, &r->cf, r->calls, &r->st);
+	session_run(r->fd, &r->cf, &r->st);
 	return NULL;
 }
 
@@ -100,19 +99,14 @@ defaults(struct config *cf)
 	assert_int_equal(config_parse(cf, NULL, "none", NULL, 0), 0);
 }
 
-/*
- * Starts a session with the given calls on one end of a socket pair;
- * returns the client end.
- */
+/* Starts a session on one end of a socket pair; returns the client end. */
 static int
-start_with(struct run *r, void (*tune)(struct config *),
-    enum session_calls calls)
+start(struct run *r, void (*tune)(struct config *))
 {
 	int	sv[2];
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	memset(r, 0, sizeof(*r));
-	r->calls = calls;
 	defaults(&r->cf);
 	if (tune != NULL)
 		tune(&r->cf);
@@ -122,12 +116,6 @@ start_with(struct run *r, void (*tune)(struct config *),
 	return sv[1];
 }
 
-/* A session with the socket calls, as a forked child with the filter. */
-static int
-start(struct run *r, void (*tune)(struct config *))
-{
-	return start_with(r, tune, SESSION_CALLS_SOCKET);
-}
 
 static void
 finish(struct run *r)
@@ -321,18 +309,19 @@ long_reply(struct config *cf)
 
 /*
  * One byte per call and EINTR in between: the reply still arrives whole,
- * through the calls asked for and no other.
+ * through send(2) alone.
  */
 static void
-partial_sends(enum session_calls calls)
+test_partial_sends(void **state)
 {
 	struct run	r;
 	char		buf[32];
 	int		c;
 
+	(void)state;
 	partial = 1;
 	send_calls = write_calls = 0;
-	c = start_with(&r, long_reply, calls);
+	c = start(&r, long_reply);
 	assert_int_equal(write(c, "x", 1), 1);
 	assert_int_equal(read_n(c, buf, 10, 2000), 0);
 	assert_memory_equal(buf, "0123456789", 10);
@@ -342,26 +331,8 @@ partial_sends(enum session_calls calls)
 	assert_int_equal(r.st.end, SESSION_EOF);
 	assert_int_equal(r.st.out, 10);
 	assert_true(send_calls >= 19);
-	if (calls == SESSION_CALLS_PLAIN)
-		assert_int_equal(write_calls, send_calls);
-	else
-		assert_int_equal(write_calls, 0);
+	assert_int_equal(write_calls, 0);
 	close(c);
-}
-
-static void
-test_partial_sends(void **state)
-{
-	(void)state;
-	partial_sends(SESSION_CALLS_SOCKET);
-}
-
-/* The same with read(2) and write(2), as in seccomp's strict mode. */
-static void
-test_partial_writes(void **state)
-{
-	(void)state;
-	partial_sends(SESSION_CALLS_PLAIN);
 }
 
 static void
@@ -404,7 +375,6 @@ main(void)
 		cmocka_unit_test(test_send_timeout),
 		cmocka_unit_test(test_reset),
 		cmocka_unit_test(test_partial_sends),
-		cmocka_unit_test(test_partial_writes),
 		cmocka_unit_test(test_stop),
 	};
 
