@@ -58,6 +58,11 @@ DEB_TEST	= clang libclang-rt-14-dev libcmocka-dev mandoc netcat-openbsd \
 
 B		?= build
 SRCS		= $(wildcard src/*.c)
+# `make deb` writes DEB_FILE (Debian revision 1 of VERSION).
+DEB_VERSION	= $(VERSION)-1
+DEB_ARCH	= $(shell dpkg --print-architecture 2>/dev/null)
+DEB_FILE	= $(B)/okd_$(DEB_VERSION)_$(DEB_ARCH).deb
+
 OBJS		= $(SRCS:src/%.c=$(B)/%.o)
 
 all: $(B)/okd
@@ -140,8 +145,10 @@ run: deps-build $(B)/okd
 
 # ASan and UBSan end a test binary on any report; okd's own reports are
 # caught in its log by the test library.
-check: deps manlint systemd-root $(B)/okd $(TEST_BINS)
-	@OKD_BIN=$(B)/okd ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
+# The package integ_systemd installs is built too, except under sanitizers.
+check: deps manlint systemd-root $(B)/okd $(TEST_BINS) \
+    $(if $(filter 1,$(SANITIZE)),,$(DEB_FILE))
+	@OKD_BIN=$(B)/okd OKD_DEB=$(DEB_FILE) ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    sh tests/run.sh $(TEST_BINS)
 
@@ -198,9 +205,6 @@ dist: | $(B)
 
 # The Debian package, built from `make install` into a staging tree with the
 # flags dpkg-buildflags gives, in a build directory of its own.
-DEB_VERSION	= $(VERSION)-1
-DEB_ARCH	= $(shell dpkg --print-architecture 2>/dev/null)
-DEB_FILE	= $(B)/okd_$(DEB_VERSION)_$(DEB_ARCH).deb
 deb: $(DEB_FILE)
 $(DEB_FILE): $(SRCS) $(wildcard include/*.h) Makefile conf/okd.conf \
     $(wildcard man/* systemd/* conf/debian/*) | $(B)
