@@ -214,6 +214,7 @@ $(DEB_FILE): $(SRCS) $(wildcard include/*.h) Makefile conf/okd.conf \
 	    LOCALSTATEDIR=/var UNITDIR=/lib/systemd/system DESTDIR=$(CURDIR)/$(B)/deb/root \
 	    install
 	sh conf/debian/mkdeb.sh $(B)/deb $(DEB_VERSION) $@
+	@! command -v lintian >/dev/null || lintian --fail-on error $@
 
 clean:
 	rm -rf $(B)
