@@ -1,5 +1,8 @@
 # okd: build, install and test the fork-per-connection TCP daemon.
-# make | make run | make check | make install | make clean | make deps
+# make | make run | make check | make install | make uninstall | make dist |
+# make deb | make clean | make deps
+# CPPFLAGS, CFLAGS and LDFLAGS are the builder's (as dpkg-buildflags sets
+# them); okd's own flags are added to them, never in their place.
 
 VERSION		= 0.1.0
 
@@ -13,25 +16,27 @@ UNITDIR		?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/nu
 DESTDIR		?=
 
 CC		?= cc
+CPPFLAGS	?=
 CFLAGS		?= -O2 -g
 LDFLAGS		?=
 
 # Recursive on purpose: pkg-config may only exist once `make deps` has run.
 PKG_CFLAGS	= $(shell pkg-config --cflags libbsd libsystemd libseccomp 2>/dev/null)
-# libbsd and libseccomp are linked statically (Debian ships the archives):
-# every shared library is mappings that each fork must copy.  libsystemd
-# has no static archive.
-PKG_LIBS	= -Wl,-Bstatic \
-		  $(shell pkg-config --static --libs libbsd libseccomp 2>/dev/null) \
-		  -Wl,-Bdynamic $(shell pkg-config --libs libsystemd 2>/dev/null)
+# Every library is linked as the shared object the distribution ships, so a
+# fix in libseccomp or libbsd reaches okd without rebuilding it.
+PKG_LIBS	= $(shell pkg-config --libs libbsd libseccomp libsystemd 2>/dev/null)
 
-OKD_CPPFLAGS	= -D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -DLIBBSD_OPENBSD_VIS -Iinclude \
+# _FORTIFY_SOURCE only when the builder's flags do not set it (dpkg-buildflags
+# does); -U first, as some compilers define it on their own.
+OKD_FORTIFY	= $(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),,\
+		  -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2)
+OKD_CPPFLAGS	= -D_GNU_SOURCE $(OKD_FORTIFY) -DLIBBSD_OPENBSD_VIS -Iinclude \
 		  -DOKD_VERSION='"$(VERSION)"' \
 		  -DOKD_CONF_PATH='"$(SYSCONFDIR)/okd/okd.conf"' \
 		  -DOKD_PIDFILE='"$(RUNSTATEDIR)/okd.pid"' \
 		  -DOKD_CHROOT='"$(LOCALSTATEDIR)/lib/okd/empty"'
 # -fno-plt: library calls go through the GOT, whose page every fork copies,
-# not through PLT code, which each child would fault in (README, Performance).
+# not through PLT code, which each child would fault in (tests/bench/README.md).
 OKD_CFLAGS	= -std=c11 -Wall -Wextra -Werror -fstack-protector-strong -fPIE -fno-plt
 OKD_LDFLAGS	= -pie -Wl,-z,relro,-z,now
 
@@ -43,14 +48,21 @@ OKD_CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize
 OKD_LDFLAGS	+= -fsanitize=address,undefined
 endif
 
-# Build-time and test-time Debian packages; `make deps` installs what is missing.
-DEB_BUILD	= make gcc clang pkg-config libbsd-dev libsystemd-dev libseccomp-dev \
-		  valgrind
-DEB_TEST	= libcmocka-dev mandoc netcat-openbsd socat telnet python3 procps \
-		  haproxy systemd systemd-container debootstrap man-db gdb
+# Debian packages: DEB_BUILD builds and runs okd (`make run` installs only
+# these), DEB_TEST adds what `make check` needs; `make deps` installs both.
+DEB_BUILD	= make gcc pkg-config libbsd-dev libsystemd-dev libseccomp-dev
+DEB_TEST	= clang libclang-rt-14-dev libcmocka-dev mandoc netcat-openbsd \
+		  socat telnet python3 procps valgrind gdb haproxy systemd \
+		  systemd-container debootstrap man-db dpkg-dev fakeroot lintian \
+		  git
 
 B		?= build
 SRCS		= $(wildcard src/*.c)
+# `make deb` writes DEB_FILE (Debian revision 1 of VERSION).
+DEB_VERSION	= $(VERSION)-1
+DEB_ARCH	= $(shell dpkg --print-architecture 2>/dev/null)
+DEB_FILE	= $(B)/okd_$(DEB_VERSION)_$(DEB_ARCH).deb
+
 OBJS		= $(SRCS:src/%.c=$(B)/%.o)
 
 all: $(B)/okd
@@ -59,7 +71,7 @@ $(B)/okd: $(OBJS)
 	$(CC) $(OKD_CFLAGS) $(CFLAGS) $(OKD_LDFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS)
 
 $(B)/%.o: src/%.c $(wildcard include/*.h) Makefile | $(B)
-	$(CC) $(OKD_CPPFLAGS) $(PKG_CFLAGS) $(OKD_CFLAGS) $(CFLAGS) -c -o $@ $<
+	$(CC) $(OKD_CPPFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) $(OKD_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B) $(B)/tests:
 	mkdir -p $@
@@ -108,11 +120,11 @@ TESTLIB		= $(B)/tests/okdtest.o
 
 HDRS		= $(wildcard include/*.h tests/lib/*.h)
 $(B)/tests/%.o: tests/unit/%.c $(HDRS) | $(B)/tests
-	$(CC) $(OKD_CPPFLAGS) $(PKG_CFLAGS) $(OKD_CFLAGS) $(CFLAGS) -Itests/lib -c -o $@ $<
+	$(CC) $(OKD_CPPFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) $(OKD_CFLAGS) $(CFLAGS) -Itests/lib -c -o $@ $<
 $(B)/tests/%.o: tests/integ/%.c $(HDRS) | $(B)/tests
-	$(CC) $(OKD_CPPFLAGS) $(PKG_CFLAGS) $(OKD_CFLAGS) $(CFLAGS) -Itests/lib -c -o $@ $<
+	$(CC) $(OKD_CPPFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) $(OKD_CFLAGS) $(CFLAGS) -Itests/lib -c -o $@ $<
 $(B)/tests/%.o: tests/lib/%.c $(HDRS) | $(B)/tests
-	$(CC) $(OKD_CPPFLAGS) $(PKG_CFLAGS) $(OKD_CFLAGS) $(CFLAGS) -Itests/lib -c -o $@ $<
+	$(CC) $(OKD_CPPFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) $(OKD_CFLAGS) $(CFLAGS) -Itests/lib -c -o $@ $<
 
 define unit_test
 $(B)/tests/test_$(1): $(B)/tests/test_$(1).o $$(addprefix $(B)/,$$(test_$(1)_OBJS))
@@ -131,13 +143,18 @@ $(B)/tests/integ_systemd: $(B)/tests/integ_systemd.o
 deps:
 	@sh tests/deps.sh $(DEB_BUILD) $(DEB_TEST)
 
-run: deps $(B)/okd
+deps-build:
+	@sh tests/deps.sh $(DEB_BUILD)
+
+run: deps-build $(B)/okd
 	$(B)/okd -D -f conf/okd.conf -o 'log-target stderr'
 
 # ASan and UBSan end a test binary on any report; okd's own reports are
 # caught in its log by the test library.
-check: deps manlint systemd-root $(B)/okd $(TEST_BINS)
-	@OKD_BIN=$(B)/okd ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
+# The package integ_systemd installs is built too, except under sanitizers.
+check: deps manlint systemd-root $(B)/okd $(TEST_BINS) \
+    $(if $(filter 1,$(SANITIZE)),,$(DEB_FILE))
+	@OKD_BIN=$(B)/okd OKD_DEB=$(DEB_FILE) ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    sh tests/run.sh $(TEST_BINS)
 
@@ -146,11 +163,18 @@ manlint: deps
 	@out=$$(mandoc -Tlint -Wwarning man/okd.8 man/okd.conf.5 2>&1); \
 	    [ -z "$$out" ] || { echo "$$out"; exit 1; }
 
+# yes: `make lint` also fails on a source file without its SPDX licence line
+# (tests/lint.sh); to be turned on once every file carries one.
+LINT_SPDX	?= no
+export LINT_SPDX
+
 # The Debian tree integ_systemd boots: built once (1-5 min, needs the network
 # and root) outside run.sh's time limit, then cached in /var/cache/okd-test.
 systemd-root:
 	@[ "$$(id -u)" -ne 0 ] || sh tests/systemd/mkroot.sh >/dev/null || \
 	    echo "okd: no container tree; integ_systemd will retry" >&2
+
+UNITS		= okd.service okd.socket okd-accept.socket okd-accept@.service
 
 install: $(B)/okd
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/okd \
@@ -162,10 +186,41 @@ install: $(B)/okd
 	install -m 644 man/okd.conf.5 $(DESTDIR)$(MANDIR)/man5/okd.conf.5
 	install -d -m 755 $(DESTDIR)$(LOCALSTATEDIR)/lib/okd/empty
 	install -d $(DESTDIR)$(UNITDIR)
-	for u in okd.service okd.socket okd-accept.socket okd-accept@.service; do \
+	for u in $(UNITS); do \
 	    sed 's|/usr/local/sbin/okd|$(SBINDIR)/okd|' systemd/$$u \
 	        >$(DESTDIR)$(UNITDIR)/$$u && chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
 	done
+
+# Removes what install put; the configuration only while it is the shipped
+# one, so an edited file is never lost.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/okd $(DESTDIR)$(MANDIR)/man8/okd.8 \
+	    $(DESTDIR)$(MANDIR)/man5/okd.conf.5 $(UNITS:%=$(DESTDIR)$(UNITDIR)/%)
+	if cmp -s conf/okd.conf $(DESTDIR)$(SYSCONFDIR)/okd/okd.conf; then \
+	    rm -f $(DESTDIR)$(SYSCONFDIR)/okd/okd.conf; \
+	elif [ -e $(DESTDIR)$(SYSCONFDIR)/okd/okd.conf ]; then \
+	    echo "okd: kept $(DESTDIR)$(SYSCONFDIR)/okd/okd.conf (changed)" >&2; fi
+	-rmdir $(DESTDIR)$(SYSCONFDIR)/okd $(DESTDIR)$(LOCALSTATEDIR)/lib/okd/empty \
+	    $(DESTDIR)$(LOCALSTATEDIR)/lib/okd 2>/dev/null
+
+# The source release: the committed tree, which passes `make check` unpacked.
+DIST		= okd-$(VERSION)
+dist: | $(B)
+	git archive --format=tar.gz --prefix=$(DIST)/ -o $(B)/$(DIST).tar.gz HEAD
+	@echo $(B)/$(DIST).tar.gz
+
+# The Debian package, built from `make install` into a staging tree with the
+# flags dpkg-buildflags gives, in a build directory of its own.
+deb: $(DEB_FILE)
+$(DEB_FILE): $(SRCS) $(wildcard include/*.h) Makefile conf/okd.conf \
+    $(wildcard man/* systemd/* conf/debian/*) | $(B)
+	rm -rf $(B)/deb
+	eval "$$(DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --export=sh)" && \
+	    $(MAKE) --no-print-directory B=$(B)/deb/obj PREFIX=/usr SYSCONFDIR=/etc \
+	    LOCALSTATEDIR=/var UNITDIR=/lib/systemd/system DESTDIR=$(CURDIR)/$(B)/deb/root \
+	    install
+	sh conf/debian/mkdeb.sh $(B)/deb $(DEB_VERSION) $@
+	@! command -v lintian >/dev/null || lintian --fail-on error $@
 
 clean:
 	rm -rf $(B)
@@ -176,9 +231,10 @@ memcheck: deps $(B)/okd $(B)/tests/integ_memcheck
 	@sh tests/run.sh $(B)/tests/integ_memcheck
 
 $(B)/tests/integ_memcheck.o: tests/integ/memcheck.c $(HDRS) | $(B)/tests
-	$(CC) $(OKD_CPPFLAGS) $(PKG_CFLAGS) $(OKD_CFLAGS) $(CFLAGS) -Itests/lib -c -o $@ $<
+	$(CC) $(OKD_CPPFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) $(OKD_CFLAGS) $(CFLAGS) -Itests/lib -c -o $@ $<
 
-.PHONY: all deps run check manlint install clean systemd-root memcheck
+.PHONY: all deps deps-build run check manlint install uninstall dist deb clean \
+	systemd-root memcheck
 
 # The benchmark lives with its own rules.
 -include tests/bench/bench.mk

@@ -1,5 +1,7 @@
 /* okd under systemd: the units pass systemd-analyze verify and security, and
- * work against a real systemd 252 booted in a throwaway nspawn container. */
+ * work against a real systemd 252 booted in a throwaway nspawn container;
+ * then the Debian package ($OKD_DEB) is installed, upgraded, broken and
+ * purged in a second, clean container (tests/systemd/package.sh). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,12 +18,16 @@
 #define MAN_DIR		"man"
 #define CONF_FILE	"conf/okd.conf"
 #define STATE_DIR	"build/systemd-test"
+#define PKG_STATE_DIR	"build/systemd-package"
 #define SCRIPTS		"sh tests/systemd/"
 #define MAX_EXPOSURE	1.5
 
 /* Why the container could not be booted: skip (77) or fail the checks. */
 static char	 container_skip[512];
 static char	 container_error[512];
+/* The same for the package's container. */
+static char	 package_skip[512];
+static char	 package_error[512];
 
 /* Runs cmd with stdout into out (stderr passes through); returns its exit status. */
 static int
@@ -145,7 +151,72 @@ container_down(void **state)
 	if (container_skip[0] == '\0' &&
 	    system(SCRIPTS "nspawn.sh down " STATE_DIR) != 0)
 		print_message("container teardown failed\n");
+	if (package_skip[0] == '\0' &&
+	    system(SCRIPTS "nspawn.sh down " PKG_STATE_DIR) != 0)
+		print_message("package container teardown failed\n");
 	return 0;
+}
+
+/*
+ * Boots, once, a container with nothing of okd in it but the package
+ * $OKD_DEB; the units' container goes down first, so one runs at a time.
+ */
+static void
+package_up(void)
+{
+	static int	 booted;
+	const char	*deb;
+	char		 out[256], cmd[1024];
+	int		 rc;
+
+	if (booted++)
+		return;
+#ifdef OKD_SANITIZE
+	snprintf(package_skip, sizeof(package_skip), "skip: the package is "
+	    "built without sanitizers; the sanitized run does not test it\n");
+	return;
+#endif
+	if ((deb = getenv("OKD_DEB")) == NULL || access(deb, R_OK) == -1) {
+		snprintf(package_skip, sizeof(package_skip), "skip: no package "
+		    "in OKD_DEB (make check builds one with make deb)\n");
+		return;
+	}
+	if (container_skip[0] == '\0' && container_error[0] == '\0' &&
+	    system(SCRIPTS "nspawn.sh down " STATE_DIR) != 0)
+		print_message("container teardown failed\n");
+	snprintf(out, sizeof(out), "%ld", (long)getpid());
+	if (setenv("OKD_TEST_OWNER", out, 1) == -1)
+		fail_msg("setenv");
+	snprintf(cmd, sizeof(cmd), SCRIPTS "nspawn.sh up-package " PKG_STATE_DIR
+	    " '%s'", deb);
+	rc = capture(cmd, out, sizeof(out));
+	if (rc == 77)
+		snprintf(package_skip, sizeof(package_skip), "%s", out);
+	else if (rc != 0)
+		snprintf(package_error, sizeof(package_error),
+		    "package container did not boot (exit %d) %s", rc, out);
+}
+
+/* Runs one check of tests/systemd/package.sh in the package's container. */
+static void
+package_check(const char *name)
+{
+	char	cmd[256];
+	int	st;
+
+	package_up();
+	if (package_skip[0] != '\0') {
+		print_message("%s", package_skip);
+		skip();
+	}
+	if (package_error[0] != '\0')
+		fail_msg("%s", package_error);
+	snprintf(cmd, sizeof(cmd), SCRIPTS "nspawn.sh run " PKG_STATE_DIR " %s",
+	    name);
+	fflush(stdout);
+	st = system(cmd);
+	assert_true(st != -1 && WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
 /* Runs one check of tests/systemd/incontainer.sh inside the container. */
@@ -181,6 +252,10 @@ static void test_accept(void **s)	{ (void)s; container_check("accept"); }
 static void test_stop(void **s)	{ (void)s; container_check("stop"); }
 static void test_standalone(void **s)	{ (void)s; container_check("standalone"); }
 static void test_config(void **s)	{ (void)s; container_check("config"); }
+static void test_pkg_install(void **s)	{ (void)s; package_check("install"); }
+static void test_pkg_upgrade(void **s)	{ (void)s; package_check("upgrade"); }
+static void test_pkg_recover(void **s)	{ (void)s; package_check("recover"); }
+static void test_pkg_purge(void **s)	{ (void)s; package_check("purge"); }
 
 int
 main(void)
@@ -204,6 +279,10 @@ main(void)
 		cmocka_unit_test(test_stop),
 		cmocka_unit_test(test_standalone),
 		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_pkg_install),
+		cmocka_unit_test(test_pkg_upgrade),
+		cmocka_unit_test(test_pkg_recover),
+		cmocka_unit_test(test_pkg_purge),
 	};
 	return cmocka_run_group_tests_name("systemd", tests, NULL,
 	    container_down);

@@ -2,7 +2,9 @@
 # Boots a throwaway Debian bookworm container under systemd-nspawn with the built
 # okd, its units and a config bound in, runs in-container checks, and tears it down.
 # Usage: nspawn.sh up STATE OKD UNITDIR CONFFILE | nspawn.sh run STATE CHECK
-#        nspawn.sh down STATE
+#        nspawn.sh down STATE | nspawn.sh up-package STATE DEB
+# up-package boots the same tree with nothing of okd in it but the package
+# DEB (at /usr/local/share/okd-test/okd.deb) and package.sh as the checks.
 # With OKD_TEST_OWNER=PID, `up` leaves a watcher that runs `down` once PID ends.
 # Exit: 0 done, 77 this machine cannot run it (reason on stdout), other: failure.
 set -u
@@ -69,27 +71,54 @@ prepare_root() {
 	exec 9>&-
 }
 
-up() {
-	state=$1 okd=$2 units=$3 conf=$4
+# The checks every boot needs; a container left by a killed run goes first.
+preflight() {
 	[ "$(id -u)" -eq 0 ] || skip "not root: systemd-nspawn needs root"
 	for c in systemd-nspawn nsenter unshare flock debootstrap; do
 		command -v "$c" >/dev/null || skip "no $c (install systemd-container debootstrap)"
 	done
+	[ -d "$1" ] && down "$1"
+	return 0
+}
+
+up() {
+	state=$1 okd=$2 units=$3 conf=$4
+	preflight "$state"
 	[ -x "$okd" ] || die "no okd binary at $okd"
-	# A container left by a killed run goes first.
-	[ -d "$state" ] && down "$state"
 	[ -f "$conf" ] || die "no config file $conf"
 	# nspawn binds need absolute paths.
 	okd=$(cd "$(dirname "$okd")" && pwd)/$(basename "$okd")
 	units=$(cd "$units" && pwd)
-	cg2=$(cg2root)
-	[ -n "$cg2" ] || skip "no cgroup2 hierarchy mounted"
-	prepare_root
-
 	rm -rf "$state"
 	mkdir -p "$state/etc-okd" || die "cannot create $state"
 	install -m 644 "$conf" "$state/etc-okd/okd.conf"
 	echo "$okd" >"$state/okd"
+
+	binds="--bind-ro=$okd:/usr/local/sbin/okd --bind=$state/etc-okd:/etc/okd"
+	binds="$binds --bind-ro=$here/incontainer.sh:/usr/local/libexec/okd-test"
+	for u in okd.service okd.socket okd-accept.socket okd-accept@.service; do
+		binds="$binds --bind-ro=$units/$u:/etc/systemd/system/$u"
+	done
+	boot "$state" "$binds"
+}
+
+up_package() {
+	state=$1 deb=$2
+	preflight "$state"
+	[ -f "$deb" ] || die "no package at $deb"
+	deb=$(cd "$(dirname "$deb")" && pwd)/$(basename "$deb")
+	rm -rf "$state"
+	mkdir -p "$state" || die "cannot create $state"
+	boot "$state" "--bind-ro=$deb:/usr/local/share/okd-test/okd.deb
+	    --bind-ro=$here/package.sh:/usr/local/libexec/okd-test"
+}
+
+# Boots the tree with the nspawn options $2 and waits for it to be up.
+boot() {
+	state=$1 binds=$2
+	cg2=$(cg2root)
+	[ -n "$cg2" ] || skip "no cgroup2 hierarchy mounted"
+	prepare_root
 
 	# A cgroup of our own (and in the v1 name=systemd tree on a hybrid host), so
 	# that everything the container leaves is found and removed by `down`.
@@ -102,11 +131,6 @@ up() {
 		mkdir "$d" || die "cannot create cgroup $d"
 	done
 
-	binds="--bind-ro=$okd:/usr/local/sbin/okd --bind=$state/etc-okd:/etc/okd"
-	binds="$binds --bind-ro=$here/incontainer.sh:/usr/local/libexec/okd-test"
-	for u in okd.service okd.socket okd-accept.socket okd-accept@.service; do
-		binds="$binds --bind-ro=$units/$u:/etc/systemd/system/$u"
-	done
 	# The private mount namespace and a tmpfs on /run/systemd keep nspawn's
 	# runtime files off the host; --system-call-filter=bpf lets the container's
 	# systemd attach the BPF programs that enforce IPAddressDeny=.
@@ -211,6 +235,7 @@ cmd=${1:-}
 [ $# -ge 1 ] && shift
 case $cmd in
 up)	[ $# -eq 4 ] || die "usage: nspawn.sh up STATE OKD UNITDIR CONFFILE"; up "$@" ;;
+up-package) [ $# -eq 2 ] || die "usage: nspawn.sh up-package STATE DEB"; up_package "$@" ;;
 reap)	[ $# -eq 2 ] || die "usage: nspawn.sh reap STATE PID"; reap "$@" ;;
 run)	[ $# -eq 2 ] || die "usage: nspawn.sh run STATE CHECK"; run "$@" ;;
 down)	[ $# -eq 1 ] || die "usage: nspawn.sh down STATE"; down "$@" ;;
