@@ -278,6 +278,8 @@ main(int argc, char *argv[], char *envp[])
 		log_init(conf.log_target, conf.log_level, 0);
 		serve_inetd();
 	}
+	/* Until serving, a failure also says why on stderr (log_startup). */
+	log_startup(1);
 	log_init(conf.log_target, conf.log_level, fg);
 	if (supervisor_privileges(&sv.pd, &conf) == -1)
 		exit(OKD_EXIT_CONFIG);
@@ -300,7 +302,6 @@ main(int argc, char *argv[], char *envp[])
 			log_warn("detach");
 		close(ready);
 	}
-	/* Always written: it also opens the log connection children share. */
 	log_always("okd %s starting, pid %ld", OKD_VERSION, (long)getpid());
 	/* Privileges were checked above: what fails here is the system. */
 	if (supervisor_init(&sv, &conf, &listeners, path, ov, nov, fg) == -1)
@@ -315,6 +316,7 @@ main(int argc, char *argv[], char *envp[])
 		log_info("not root: children keep uid %ld, no chroot; sandbox %s",
 		    (long)geteuid(), conf.sandbox == SANDBOX_USE_OFF ? "off" :
 		    "seccomp filter");
+	log_startup(0);
 	r = supervisor_run(&sv);
 	if (pfh != NULL)
 		pidfile_remove(pfh);
