@@ -61,6 +61,8 @@ __dead void	 fatalx(const char *, ...)
 		    __attribute__((__format__(printf, 1, 2)));
 
 uint64_t	 log_dropped(void);
+int		 log_fd(void);
+void		 log_startup(int);
 int		 log_limit(struct log_limiter *, const struct timespec *,
 		    unsigned long *);
 size_t		 log_escape(char *, size_t, const void *, size_t);

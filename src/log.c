@@ -14,12 +14,13 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bsd/stdlib.h>
 #include <bsd/string.h>
 #include <bsd/vis.h>
-#include <systemd/sd-journal.h>
 
 #include "log.h"
 
@@ -42,6 +43,17 @@ static dev_t		err_dev;	/* what fd 2 was when err_fd was made */
 static ino_t		err_ino;
 static uint64_t		dropped;	/* lines a full sink lost */
 static uint64_t		dropped_told;	/* of those, already reported */
+static int		startup;	/* start-up: errors also go to stderr */
+
+/*
+ * syslog(3) and sd_journal_sendv(3) send on a blocking datagram socket (and
+ * the journal's is opened lazily, which a child's seccomp box forbids), so a
+ * stalled reader would stall the supervisor: okd sends the datagrams itself
+ * on a socket opened at log_init, with MSG_DONTWAIT, dropping and counting.
+ */
+static int		sink_fd = -1;
+#define SYSLOG_PATH	"/dev/log"
+#define JOURNAL_PATH	"/run/systemd/journal/socket"
 
 static int	stderr_is_journal(void);
 
@@ -120,6 +132,39 @@ stderr_is_journal(void)
 	return st.st_dev == dev && st.st_ino == ino;
 }
 
+/* A datagram socket connected to path; -1 when there is none to connect to. */
+static int
+sink_open(const char *path)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path))
+		return -1;
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		(void)close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* One datagram that never waits; 0, or -1 (counted) when it cannot go now. */
+static int
+sink_send(const char *buf, size_t len)
+{
+	if (sink_fd == -1 ||
+	    send(sink_fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) == -1) {
+		dropped++;
+		return -1;
+	}
+	return 0;
+}
+
 /* What "auto" means here: journal, then a terminal, else syslog. */
 enum log_target
 log_target_resolve(enum log_target t, int foreground)
@@ -142,13 +187,31 @@ log_current_target(void)
 void
 log_init(enum log_target t, int level, int foreground)
 {
-	if (log_to == LOG_TARGET_SYSLOG)
-		closelog();
+	if (sink_fd != -1) {
+		(void)close(sink_fd);
+		sink_fd = -1;
+	}
 	log_to = log_target_resolve(t, foreground);
 	log_level = level;
 	stderr_prepare();
+	/* Time zone read now: a sandboxed child cannot open it later. */
+	tzset();
 	if (log_to == LOG_TARGET_SYSLOG)
-		openlog(getprogname(), LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		sink_fd = sink_open(SYSLOG_PATH);
+	else if (log_to == LOG_TARGET_JOURNAL)
+		sink_fd = sink_open(JOURNAL_PATH);
+}
+
+int
+log_fd(void)
+{
+	return sink_fd;
+}
+
+void
+log_startup(int on)
+{
+	startup = on;
 }
 
 void
@@ -163,44 +226,89 @@ log_enabled(int level)
 	return level <= log_level;
 }
 
+/* Appends "KEY=value\n" to b, a newline in the value made a space; returns the new length. */
+static size_t
+jfield(char *b, size_t sz, size_t off, const char *key, const char *val,
+    int upper)
+{
+	size_t	start = off;
+
+	for (; *key != '\0' && off + 1 < sz; key++)
+		b[off++] = upper ? (char)toupper((unsigned char)*key) : *key;
+	if (off + 1 < sz)
+		b[off++] = '=';
+	for (; *val != '\0' && off + 1 < sz; val++)
+		b[off++] = *val == '\n' ? ' ' : *val;
+	if (off + 1 >= sz)
+		return start;	/* no room: the field is left out whole */
+	b[off++] = '\n';
+	return off;
+}
+
 /*
- * The journal gets each pair as its own OKD_KEY=value field.  Kept out of
- * log_emit (noinline) so the common stderr path stays shallow: every stack
- * page the supervisor writes per connection costs each live child a copy.
+ * The journal gets each pair as its own OKD_KEY=value field, in its native
+ * protocol.  Kept out of log_emit (noinline) so the common stderr path stays
+ * shallow: every stack page the supervisor writes costs each live child a copy.
  */
 static __attribute__((noinline)) void
 emit_journal(int level, const char *msg, const struct log_field *f,
     size_t n)
 {
-	struct iovec	 iov[LOG_FIELDS_MAX + 3];
-	char		 buf[LOG_FIELDS_MAX + 1][LOG_LINE_MAX / 4];
-	char		 m[LOG_LINE_MAX + 8];
-	size_t		 i, j, k = 0;
-	int		 len;
+	char	b[LOG_LINE_MAX * 3];
+	char	key[64], pri[4];
+	size_t	i, off = 0;
 
-	len = snprintf(buf[k], sizeof(buf[k]), "PRIORITY=%d", level);
-	iov[k].iov_base = buf[k];
-	iov[k++].iov_len = (size_t)len;
-	iov[k].iov_base = (char *)"SYSLOG_IDENTIFIER=okd";
-	iov[k].iov_len = strlen(iov[k].iov_base);
-	k++;
-	for (i = 0; i < n && i < LOG_FIELDS_MAX; i++, k++) {
-		len = snprintf(buf[k - 1], sizeof(buf[k - 1]), "OKD_%s=%s",
-		    f[i].key, f[i].value);
-		/* Field names are upper case; the key is ours, ASCII. */
-		for (j = 4; buf[k - 1][j] != '=' && buf[k - 1][j] != '\0'; j++)
-			buf[k - 1][j] = (char)toupper(
-			    (unsigned char)buf[k - 1][j]);
-		iov[k].iov_base = buf[k - 1];
-		iov[k].iov_len = len < 0 ? 0 : (size_t)len >= sizeof(buf[0]) ?
-		    sizeof(buf[0]) - 1 : (size_t)len;
+	(void)snprintf(pri, sizeof(pri), "%d", level & 7);
+	off = jfield(b, sizeof(b), off, "PRIORITY", pri, 0);
+	off = jfield(b, sizeof(b), off, "SYSLOG_IDENTIFIER", getprogname(), 0);
+	for (i = 0; i < n && i < LOG_FIELDS_MAX; i++) {
+		(void)snprintf(key, sizeof(key), "OKD_%s", f[i].key);
+		off = jfield(b, sizeof(b), off, key, f[i].value, 1);
 	}
 	/* MESSAGE last: it may be long and must not steal a field's room. */
-	len = snprintf(m, sizeof(m), "MESSAGE=%s", msg);
-	iov[k].iov_base = m;
-	iov[k++].iov_len = len < 0 ? 0 : (size_t)len >= sizeof(m) ?
-	    sizeof(m) - 1 : (size_t)len;
-	sd_journal_sendv(iov, (int)k);
+	off = jfield(b, sizeof(b), off, "MESSAGE", msg, 0);
+	(void)sink_send(b, off);
+}
+
+/* One syslog datagram: "<pri>Mmm dd hh:mm:ss okd[pid]: msg". */
+static void
+emit_syslog(int level, const char *msg)
+{
+	char		b[LOG_LINE_MAX + 96], ts[32];
+	struct tm	tm;
+	time_t		now = time(NULL);
+	int		len;
+
+	if (localtime_r(&now, &tm) == NULL ||
+	    strftime(ts, sizeof(ts), "%b %e %H:%M:%S", &tm) == 0)
+		ts[0] = '\0';
+	len = snprintf(b, sizeof(b), "<%d>%s %s[%ld]: %s", LOG_DAEMON | (level & 7),
+	    ts, getprogname(), (long)getpid(), msg);
+	if (len < 0)
+		return;
+	(void)sink_send(b, (size_t)len >= sizeof(b) ? sizeof(b) - 1 : (size_t)len);
+}
+
+/* Lines a full socket sink lost are told of once it takes lines again. */
+static int
+sink_tell_dropped(void)
+{
+	char		note[128];
+	uint64_t	before;
+
+	if (dropped <= dropped_told)
+		return 0;
+	(void)snprintf(note, sizeof(note), "%llu log lines dropped: the log "
+	    "sink did not keep up", (unsigned long long)(dropped - dropped_told));
+	before = dropped;
+	if (log_to == LOG_TARGET_JOURNAL)
+		emit_journal(LOG_WARNING, note, NULL, 0);
+	else
+		emit_syslog(LOG_WARNING, note);
+	if (dropped != before)
+		return -1;
+	dropped_told = dropped;
+	return 0;
 }
 
 /* One line to stderr in one write(2): no stdio buffers, no locks. */
@@ -250,14 +358,26 @@ log_emit(int level, const char *msg, const struct log_field *f, size_t n)
 
 	switch (log_to) {
 	case LOG_TARGET_SYSLOG:
-		syslog(level, "%s", msg);
+		if (sink_tell_dropped() == 0)
+			emit_syslog(level, msg);
+		else
+			dropped++;
 		break;
 	case LOG_TARGET_JOURNAL:
-		emit_journal(level, msg, f, n);
+		if (sink_tell_dropped() == 0)
+			emit_journal(level, msg, f, n);
+		else
+			dropped++;
 		break;
 	default:
 		emit_stderr(msg);
 		break;
+	}
+	/* At start-up a failure also says why where the operator looks. */
+	if (startup && log_to != LOG_TARGET_STDERR && level <= LOG_WARNING) {
+		stderr_prepare();
+		if (!err_sock)
+			emit_stderr(msg);
 	}
 	/* Only if changed: errno's page, written after a fork, is copied. */
 	if (errno != saved)

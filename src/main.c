@@ -332,6 +332,8 @@ main(int argc, char *argv[], char *envp[])
 		log_init(conf.log_target, conf.log_level, 0);
 		serve_inetd();
 	}
+	/* Until serving, a failure also says why on stderr (log_startup). */
+	log_startup(1);
 	log_init(conf.log_target, conf.log_level, fg);
 	resolve_ids(&pd);
 	/* The pidfile first: a second okd names the first, not a busy port. */
@@ -353,7 +355,6 @@ main(int argc, char *argv[], char *envp[])
 			log_warn("detach");
 		close(ready);
 	}
-	/* Always written: it also opens the log connection children share. */
 	log_always("okd %s starting, pid %ld", OKD_VERSION, (long)getpid());
 	/* Privileges were checked above: what fails here is the system. */
 	if (supervisor_init(&sv, &conf, &listeners, path, ov, nov, fg) == -1)
@@ -363,6 +364,7 @@ main(int argc, char *argv[], char *envp[])
 	sv.pd = pd;
 	sv.pd.keep_bind = pd.setids && listeners_low_port(&listeners);
 	startup_line(&sv.pd);
+	log_startup(0);
 	r = supervisor_run(&sv);
 	pidfile_release(pfh);
 	return r;

@@ -1,6 +1,7 @@
 /*
  * Integration tests of okd with a log sink that stops reading: stderr a
- * pipe nobody reads.  The supervisor must go on serving, reaping and
+ * pipe nobody reads, or a datagram socket over /dev/log or the journal's
+ * socket (in a private mount namespace) nobody reads.  The supervisor must go on serving, reaping and
  * answering SIGTERM; lines it could not write are counted, and said once
  * the sink takes lines again.
  */
@@ -15,9 +16,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <bsd/string.h>
 
 #include <cmocka.h>
 
@@ -128,11 +137,212 @@ test_unread_stderr_pipe(void **state)
 	close(rfd);
 }
 
+/* A datagram socket bound at a fresh path under /tmp; its path in path. */
+static int
+dgram_sink(char *path, size_t len)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	snprintf(path, len, "/tmp/okd-logsink.%ld.sock", (long)getpid());
+	unlink(path);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	chmod(path, 0666);
+	return fd;
+}
+
+/* In a private mount namespace: dir (a tmpfs) gets sock as name, keeping keep. */
+static int
+overlay(const char *dir, const char *name, const char *sock, const char *keep)
+{
+	char	tmp[] = "/tmp/okd-logns.XXXXXX", p[256], k[256];
+	int	fd;
+
+	if (mkdtemp(tmp) == NULL || mount("none", tmp, "tmpfs", 0, NULL) == -1)
+		return -1;
+	snprintf(p, sizeof(p), "%s/%s", tmp, name);
+	if ((fd = open(p, O_CREAT | O_WRONLY, 0666)) == -1)
+		return -1;
+	close(fd);
+	if (mount(sock, p, NULL, MS_BIND, NULL) == -1)
+		return -1;
+	if (keep != NULL) {
+		snprintf(k, sizeof(k), "%s/%s", tmp, keep);
+		snprintf(p, sizeof(p), "%s/%s", dir, keep);
+		if ((fd = open(k, O_CREAT | O_WRONLY, 0666)) == -1)
+			return -1;
+		close(fd);
+		if (mount(p, k, NULL, MS_BIND, NULL) == -1)
+			return -1;
+	}
+	return mount(tmp, dir, NULL, MS_BIND | MS_REC, NULL);
+}
+
+/* Runs argv in a mount namespace where dir/name is sock; stdio as given. */
+static pid_t
+spawn_ns(const char *dir, const char *name, const char *keep, const char *sock,
+    int in, int err, const char *const *argv)
+{
+	pid_t	pid;
+
+	if ((pid = fork()) == 0) {
+		if (unshare(CLONE_NEWNS) == -1 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1) {
+			perror("unshare");
+			_exit(126);
+		}
+		(void)mkdir(dir, 0755);
+		if (overlay(dir, name, sock, keep) == -1) {
+			perror("overlay");
+			_exit(126);
+		}
+		if (in != -1) {
+			dup2(in, STDIN_FILENO);
+			dup2(in, STDOUT_FILENO);
+		}
+		dup2(err, STDERR_FILENO);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Everything queued on fd now, datagrams joined by newlines. */
+static size_t
+drain_dgrams(int fd, char *buf, size_t len)
+{
+	size_t	n = 0;
+	ssize_t	r;
+
+	while (n + 2 < len &&
+	    (r = recv(fd, buf + n, len - 2 - n, MSG_DONTWAIT)) > 0) {
+		n += (size_t)r;
+		buf[n++] = '\n';
+	}
+	buf[n] = '\0';
+	return n;
+}
+
+/* syslog: a /dev/log nobody reads never stalls serving or SIGTERM. */
+static void
+test_unread_syslog(void **state)
+{
+	static char	 buf[1 << 20];
+	const char	*bin = getenv("OKD_BIN") ? getenv("OKD_BIN") : "build/okd";
+	char		 sock[108], listen[64];
+	int		 port = okdtest_port(), sfd, fd, i, z, null;
+	long		 t0, end;
+	pid_t		 pid;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	sfd = dgram_sink(sock, sizeof(sock));
+	snprintf(listen, sizeof(listen), "listen 127.0.0.1:%d", port);
+	const char *argv[] = { bin, "-D", "-f", "/dev/null", "-o", listen,
+	    "-o", "log-target syslog", "-o", "log-level debug", NULL };
+	null = open("/dev/null", O_WRONLY);
+	pid = spawn_ns("/dev", "log", "null", sock, -1, null, argv);
+	close(null);
+	assert_int_equal(wait_port(port), 0);
+	for (i = 0; i < CONNECTIONS; i++) {
+		fd = tcp_connect("127.0.0.1", port);
+		assert_true(fd >= 0);
+		assert_int_equal(roundtrip(fd, "x"), 0);
+		close(fd);
+	}
+	end = now_ms() + 3000;
+	while (count_children(pid, &z) > 0 && now_ms() < end)
+		usleep(10000);
+	assert_int_equal(count_children(pid, &z), 0);
+	/* Drained, the sink hears of the drop, then the stats line. */
+	drain_dgrams(sfd, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "okd["));
+	kill(pid, SIGUSR1);
+	end = now_ms() + 3000;
+	while (strstr(buf, "stats active=") == NULL && now_ms() < end) {
+		usleep(20000);
+		drain_dgrams(sfd, buf, sizeof(buf));
+	}
+	assert_non_null(strstr(buf, "log lines dropped"));
+	assert_non_null(strstr(buf, "stats active="));
+	t0 = now_ms();
+	kill(pid, SIGTERM);
+	assert_int_equal(okd_wait_exit(pid, 3000), 0);
+	assert_true(now_ms() - t0 < 3000);
+	close(sfd);
+	unlink(sock);
+}
+
+/* okd -i in its seccomp box still sends its close line to the journal. */
+static void
+test_inetd_journal(void **state)
+{
+	static char	 buf[1 << 16];
+	const char	*bin = getenv("OKD_BIN") ? getenv("OKD_BIN") : "build/okd";
+	char		 sock[108], reply[2];
+	int		 port = okdtest_port(), sfd, lfd, cfd, afd, null, st;
+	struct sockaddr_in sin;
+	long		 end;
+	pid_t		 pid;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	sfd = dgram_sink(sock, sizeof(sock));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(0x7f000001);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &(int){1},
+	    sizeof(int)), 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	cfd = tcp_connect("127.0.0.1", port);
+	assert_true(cfd >= 0);
+	afd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	assert_true(afd >= 0);
+	const char *argv[] = { bin, "-i", "-f", "/dev/null", "-o",
+	    "log-target journal", NULL };
+	null = open("/dev/null", O_WRONLY);
+	pid = spawn_ns("/run/systemd/journal", "socket", NULL, sock, afd, null,
+	    argv);
+	close(null);
+	close(afd);
+	assert_int_equal(write(cfd, "x", 1), 1);
+	assert_int_equal(read_exact(cfd, reply, 2, 3000), 0);
+	assert_memory_equal(reply, "OK", 2);
+	shutdown(cfd, SHUT_WR);
+	assert_int_equal(okd_wait_exit(pid, 3000), 0);
+	(void)st;
+	end = now_ms() + 3000;
+	buf[0] = '\0';
+	while (strstr(buf, "OKD_PEER=") == NULL && now_ms() < end) {
+		drain_dgrams(sfd, buf, sizeof(buf));
+		if (strstr(buf, "OKD_PEER=") == NULL)
+			usleep(20000);
+	}
+	assert_non_null(strstr(buf, "OKD_PEER=127.0.0.1"));
+	assert_non_null(strstr(buf, "SYSLOG_IDENTIFIER=okd\n"));
+	close(cfd);
+	close(lfd);
+	close(sfd);
+	unlink(sock);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_unread_stderr_pipe),
+		cmocka_unit_test(test_unread_syslog),
+		cmocka_unit_test(test_inetd_journal),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
