@@ -165,7 +165,7 @@ manlint: deps
 
 # yes: `make lint` also fails on a source file without its SPDX licence line
 # (tests/lint.sh); to be turned on once every file carries one.
-LINT_SPDX	?= no
+LINT_SPDX	?= yes
 export LINT_SPDX
 
 # The Debian tree integ_systemd boots: built once (1-5 min, needs the network

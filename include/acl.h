@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The access list: ordered allow/deny prefixes, first match decides, no match allows. */
 #ifndef ACL_H
 #define ACL_H

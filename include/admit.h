@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Who is admitted: a pure function of configuration, source state, peer and time. */
 #ifndef ADMIT_H
 #define ADMIT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Token buckets for per-source rate limits, on a caller-supplied monotonic clock. */
 #ifndef BUCKET_H
 #define BUCKET_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* A session's process: from fork, or from okd -i, into its box, then the session; and its end, seen by the supervisor. */
 #ifndef CHILD_H
 #define CHILD_H

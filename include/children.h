@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The supervisor's table of live children, keyed by pid, allocated once per capacity. */
 #ifndef CHILDREN_H
 #define CHILDREN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* IPv4/IPv6 prefixes: parsing, matching peers, and per-source group keys. */
 #ifndef CIDR_H
 #define CIDR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Monotonic time for deadlines: now, milliseconds between two instants, an instant plus milliseconds. */
 #ifndef CLOCK_H
 #define CLOCK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The configuration: its parsed form, loading with overrides, and the effective-config printer. */
 #ifndef CONFIG_H
 #define CONFIG_H

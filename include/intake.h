@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* An accepted connection's way in: PROXY header, admission verdict, refusal. */
 #ifndef INTAKE_H
 #define INTAKE_H

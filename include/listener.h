@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Listening sockets: bound from the config, or adopted from systemd, and kept in step on reload. */
 #ifndef LISTENER_H
 #define LISTENER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The one logging module: stderr, syslog or the journal, with levels and rate limits. */
 #ifndef LOG_H
 #define LOG_H

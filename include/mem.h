@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Memory the supervisor keeps to itself: never inherited by a child. */
 #ifndef MEM_H
 #define MEM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Service manager notifications (sd_notify): readiness, reload, stop, status, watchdog. */
 #ifndef NOTIFY_H
 #define NOTIFY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* okd: constants, exit codes and counters shared by the daemon's modules. */
 #ifndef OKD_H
 #define OKD_H

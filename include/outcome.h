@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Where each child leaves its session's figures for the supervisor's close line. */
 #ifndef OUTCOME_H
 #define OUTCOME_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Pure value parsers and printers: numbers, durations, sizes, addresses, quoted strings. */
 #ifndef PARSE_H
 #define PARSE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* How a peer is named in log lines and titles, as log-peer says. */
 #ifndef PEER_H
 #define PEER_H

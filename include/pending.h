@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Connections whose PROXY header is still being read, without blocking, under a deadline. */
 #ifndef PENDING_H
 #define PENDING_H

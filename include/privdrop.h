@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Dropping root: the supervisor's ids and capabilities, given up for good before it serves. */
 #ifndef PRIVDROP_H
 #define PRIVDROP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* PROXY protocol (v1 text, v2 binary) header parser: incremental, no I/O, no allocation. */
 #ifndef PROXY_H
 #define PROXY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Reply framing with no I/O: how many replies a run of received bytes earns. */
 #ifndef REPLY_H
 #define REPLY_H

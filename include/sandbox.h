@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The seccomp boxes: the supervisor's own filter, and the session's filter each child stacks on it. */
 #ifndef SANDBOX_H
 #define SANDBOX_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* One client connection in a child: the recv/reply loop, its deadlines and its end. */
 #ifndef SESSION_H
 #define SESSION_H

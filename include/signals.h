@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The supervisor's signals: blocked, read from a signalfd, noted as flags for the loop. */
 #ifndef SIGNALS_H
 #define SIGNALS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The per-source table: live children and a rate bucket per source group, fixed capacity. */
 #ifndef SRCTABLE_H
 #define SRCTABLE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The supervisor's figures as people read them: the SIGUSR1 line, the title and STATUS=. */
 #ifndef STATUS_H
 #define STATUS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The supervisor: event loop, signals, accept, fork, reap, reload and drain. */
 #ifndef SUPERVISOR_H
 #define SUPERVISOR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The admission gate: from the configuration, what the supervisor knows of
  * the peer's source group and of the whole load, the peer and the time, a

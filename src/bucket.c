@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Token buckets for per-source rate limits: pure integer arithmetic, no clock reads. */
 #include <stdint.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A session's process.  okd -i and every forked child enter their box
  * through child_box(), in one order: capabilities shed, the socket's

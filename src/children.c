@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The supervisor's table of live children: open addressing on the pid,
  * sized once for max-children so a flood allocates nothing.

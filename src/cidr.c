@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* IPv4/IPv6 prefixes: strict parsing, matching peers, group keys and printing. */
 #include <sys/socket.h>
 #include <netinet/in.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Monotonic time for every deadline okd keeps: wall-clock steps (NTP, an
  * operator's date(1)) must never end a session early or stall a drain.

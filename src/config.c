@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The configuration file: a keyword table, a tokenizer, one switch that sets
  * each keyword, strict errors as file:line: keyword: message, and the printer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * An accepted connection's way in: a PROXY header awaited first where the
  * listener wants one, then admit.c's verdict carried out: refused, served

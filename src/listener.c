@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Listening sockets: adopted from the service manager when it passes them,
  * otherwise bound from the listen lines, and kept in step on reload so an

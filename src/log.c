@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The one logging module.  Lines go to stderr, syslog or the journal; events
  * are a verb and key=value pairs, which the journal also gets as fields.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * okd: options, configuration check and print, inetd mode, listeners,
  * pidfile and detaching; then the supervisor takes over.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Zeroed memory that children never inherit (MADV_DONTFORK): fork copies
  * no page table of it, and the supervisor's writes to it after a fork

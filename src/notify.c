@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Messages to the service manager through sd_notify; each is a no-op when
  * NOTIFY_SOCKET is unset, so okd behaves the same outside systemd.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Session figures from child to supervisor: one slot per live child in a
  * shared mapping, so the supervisor writes the close line and a child

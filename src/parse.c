@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Pure parsers and printers for configuration values: numbers, durations,
  * sizes, listen addresses and double-quoted strings with C escapes.

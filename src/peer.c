@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The name of a peer in logs and process titles: its full address, only
  * its source group (log-peer prefix), or nothing, for privacy.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * PROXY headers read by the supervisor, non-blocking, so that every limit
  * applies to the real client before a fork.  Bytes are peeked and only the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Dropping root.  Started as root, okd opens what needs privilege (its
  * listeners, the pidfile), then the supervisor becomes its configured

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * PROXY protocol header parser (HAProxy doc/proxy-protocol.txt, v1 and v2).
  * Pure: bytes in, verdict out; the caller does the reads and owns the socket.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The seccomp boxes.  The supervisor runs under a filter of its own, loaded
  * once after it dropped root; each child stacks the session's filter on

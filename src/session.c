@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * One client connection, served in a child (or by okd -i): recv up to
  * recv-buffer bytes, answer with the reply, until EOF, a timeout or a stop.

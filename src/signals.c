@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The supervisor's signals.  They stay blocked and are read from a
  * signalfd in the loop, so no handler runs, none can be lost between the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The per-source table: open addressing with linear probing over a keyed
  * SipHash, backward-shift deletion, and eviction from an LRU list of idle entries.

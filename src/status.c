@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The supervisor's figures for people: one stats line answers SIGUSR1, and
  * a short summary serves as process title and systemd STATUS=.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The supervisor: one ppoll loop over the listeners, the connections
  * whose PROXY header is awaited and a signalfd.  Signals stay blocked and

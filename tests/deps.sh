@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Installs the Debian packages that build and test okd need, or says how.
 # Usage: deps.sh package...; run as root it calls apt-get, otherwise it prints the command and fails.
 missing=""

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Static analysis for `make lint`: cppcheck, then clang-tidy (.clang-tidy)
 # on each file, two at a time; prints every finding and fails on any.
 # Usage: lint.sh outdir file...; outdir/flags holds the compile flags, one

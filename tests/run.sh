@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Runs every test binary given, each under a time bound, and closes with one
 # summary line over all of them; exits non-zero if any test failed.
 passed=0 failed=0 skipped=0 broken=""

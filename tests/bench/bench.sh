@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # bench.sh: issue 6's benchmark: every server under every workload, in
 # interleaved rounds; medians and ratios to forkmin go to build/bench.md.
 # Knobs: BENCH_TIME (seconds per run, default 2), BENCH_ROUNDS (default 7),

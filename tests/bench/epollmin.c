@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * epollmin: a single-process epoll server for the okd protocol, no fork;
  * context for what the fork-per-connection design costs.

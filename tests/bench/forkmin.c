@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * forkmin: the tightest fork-per-connection server for the okd protocol,
  * the physical limit of that design on this machine.

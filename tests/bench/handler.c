@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * handler: the okd protocol as an inetd-style program on fds 0 and 1, run by
  * the peer servers (tcpserver, xinetd, systemd-socket-activate, socat).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * loadgen: drives C concurrent loopback connections, each doing M round trips,
  * for a bounded time; or holds K idle connections while memory is measured.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * memtree: sums USS (Private_Clean + Private_Dirty) and PSS over a process
  * and all its descendants, from /proc/PID/smaps_rollup; -n only counts them.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # report.awk: turns bench.sh's results (round server workload key=value...)
 # into markdown: medians over rounds, ratios to forkmin, targets.  A ratio
 # is the median of the rounds' own ratios: two servers' runs in one round

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * What attaching a seccomp filter costs a fresh child: fork, set
  * no-new-privs, attach a one-instruction filter, report the attach time.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * What a session's choice of calls costs a round trip: a TCP pair on
  * loopback, "OK" each way, with read(2)/write(2) and with recv(2)/send(2)

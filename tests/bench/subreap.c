@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * subreap: runs a command as a child subreaper, so server children orphaned
  * when a benchmarked server stops are reaped here, not left as zombies.

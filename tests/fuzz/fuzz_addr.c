@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * libFuzzer harness for listen addresses and access-list prefixes.  The
  * input is a string, and after its NUL, bytes that make a peer address to

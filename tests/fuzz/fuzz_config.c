@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * libFuzzer harness for the configuration parser: any file it accepts must
  * print (-T) as a file that parses again and prints the same bytes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * libFuzzer harness for the reply-string escapes: format_escapes output must
  * parse back to the same bytes, parse_escapes must stay in its buffer, and a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * libFuzzer harness for the PROXY protocol parser: checks the API's promises
  * and that any split of the input into reads gives the one-feed verdict.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Runs each libFuzzer harness for FUZZ_TIME seconds over a copy of its seeds,
 # prints one summary line per harness, and fails if any of them found a crash.
 # Usage: run.sh builddir name...   (harness builddir/fuzz_NAME, seeds in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * okd and the service manager's protocols, without systemd itself: the
  * notify sequence on a NOTIFY_SOCKET of ours, watchdog pings, sockets

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Real clients against the real build/okd: netcat-openbsd, socat, a python3
  * socket client, and telnet driven through a pty as a person would.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Docs match code: okd(8) and okd.conf(5) are checked against what the built
  * okd prints (-h, -T), what mandoc renders, and what the sources declare.

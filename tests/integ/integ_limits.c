@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Integration tests of the real build/okd at its limits: fair share when a
  * few sources hold every child, a fork that fails under a pids limit (the

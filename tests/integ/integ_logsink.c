@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Integration tests of okd with a log sink that stops reading: stderr a
  * pipe nobody reads, or a datagram socket over /dev/log or the journal's

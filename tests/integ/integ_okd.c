@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Integration tests of the real build/okd over loopback: the protocol,
  * concurrency, timeouts, reload, drain, reaping, config errors, pidfile.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Privilege separation, on the real build/okd started as root: the
  * supervisor gives up root and enters its own filter before its first

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Integration tests of protection on the real build/okd, with clients
  * bound to distinct loopback sources (127.0.0.2, 127.0.0.3...): per-source

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * PROXY protocol against a real HAProxy on loopback: v1 and v2 reach okd,
  * its logs name the original client, per-source limits count original

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* okd under systemd: the units pass systemd-analyze verify and security, and
  * work against a real systemd 252 booted in a throwaway nspawn container;
  * then the Debian package ($OKD_DEB) is installed, upgraded, broken and

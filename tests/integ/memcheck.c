@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * okd under valgrind memcheck, children traced too, through a whole life:
  * config load, many connections, reloads (one broken), refusals, a drain.

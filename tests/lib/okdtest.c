@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Helpers for integration tests: start build/okd with a config of the
  * test's, know it is ready from its READY=1 on a NOTIFY_SOCKET of ours,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Helpers for tests that drive the real build/okd over loopback. */
 #ifndef OKDTEST_H
 #define OKDTEST_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The soak's actors: one thread per client, each of one kind and bound to
  * its own loopback source, plus the killer, the SIGHUP sender and the

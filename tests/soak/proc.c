@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The soak's view of okd through /proc: its children and their states,
  * its RSS, its CPU time, its open descriptors and their limit.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * make soak: a bounded chaos soak of build/okd on loopback.  Every kind of
  * client at once, SIGHUP every 100 ms, SIGKILL of children, exact floods

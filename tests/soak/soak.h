@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* The chaos soak of okd: state shared by the driver, clients and watchers. */
 #ifndef SOAK_H
 #define SOAK_H

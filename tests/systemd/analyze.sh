@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Runs systemd-analyze over okd's units as they would be installed, with
 # ExecStart= pointing at a real binary and man: links at the repository's pages.
 # Usage: analyze.sh verify|security OKD UNITDIR MANDIR

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Checks okd's units against the container's real systemd; run inside it by
 # nspawn.sh. Usage: okd-test CHECK. Prints what failed and exits 1, or exits 0.
 set -u

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Builds, once, a minimal Debian bookworm tree with systemd for the container test
 # and caches it as a tarball; later runs only print the tarball's path.
 # Usage: mkroot.sh [TARBALL]   (default /var/cache/okd-test/bookworm.tar)

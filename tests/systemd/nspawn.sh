@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Boots a throwaway Debian bookworm container under systemd-nspawn with the built
 # okd, its units and a config bound in, runs in-container checks, and tears it down.
 # Usage: nspawn.sh up STATE OKD UNITDIR CONFFILE | nspawn.sh run STATE CHECK

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Checks the Debian package against the container's real systemd, as an
 # operator rolls it out: install, upgrade under load, recovery from a broken
 # configuration, purge.  Run inside the container by `nspawn.sh up-package`

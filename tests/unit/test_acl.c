@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for acl.c: order, first match, default allow, capacity, copying. */
 #include <sys/socket.h>
 #include <netinet/in.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests of the admission gate: a pure function, so no socket and no
  * wrapped call.  Access rules first, then the global limit (where

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for bucket.c on a fake clock: refusal, healing, burst, huge gaps. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for child.c: a forked child boxed by child_box() serves a
  * real session and runs under the filter; child_reaped() writes the close

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests of the children table: capacity, lookups after many removals, resize. */
 
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for cidr.c: strict parsing, matching, v4-mapped peers, group keys. */
 #include <sys/socket.h>
 #include <netinet/in.h>

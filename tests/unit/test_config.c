@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests of the configuration parser: every keyword, every error with
  * its file:line, -o overrides, all-or-nothing, and -T read back unchanged.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests of intake.c's fault paths, with fork and accept4 wrapped:
  * EMFILE rests the listeners instead of spinning, a failed fork refuses

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests of what a child inherits: no private memory, no journal-file libraries, no rseq area. */
 
 #include <errno.h>

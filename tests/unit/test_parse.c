@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests of the value parsers: durations, sizes, addresses, escapes. */
 
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests of the PROXY header wait on real loopback TCP pairs: a
  * partial header is consumed as it comes, so the socket goes quiet until

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for privdrop.c: name resolution, and real drops in forked children when root. */
 #include <sys/prctl.h>
 #include <sys/stat.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for the PROXY protocol parser: every rule of the spec, and every
  * header fed whole, byte by byte and cut at each point, with one verdict.

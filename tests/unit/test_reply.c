@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests of reply framing: per read, per line, and per full buffer. */
 
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for sandbox.c: forked children enter the filter and either
  * survive what a session does or die of SIGSYS for anything else.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests of the session loop over real socket pairs: a reply per read,
  * line mode, EOF, idle and send timeouts, resets, partial sends, a stop.

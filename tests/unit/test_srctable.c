@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* Unit tests for srctable.c: fixed capacity, eviction order, live entries kept, no fork copy. */
 #include <sys/mman.h>
 #include <sys/wait.h>

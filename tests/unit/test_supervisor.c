@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests of supervisor.c with fork wrapped: a failed fork hands its
  * slot back and leaves the connection to the caller, reaping counts each
