@@ -150,11 +150,13 @@ run: deps-build $(B)/okd
 	$(B)/okd -D -f conf/okd.conf -o 'log-target stderr'
 
 # ASan and UBSan end a test binary on any report; okd's own reports are
-# caught in its log by the test library.
+# caught in its log by the test library.  LeakSanitizer stays off: its check
+# at exit traces the process, which okd's own seccomp filter forbids (and
+# must); make memcheck checks okd for leaks instead.
 # The package integ_systemd installs is built too, except under sanitizers.
 check: deps manlint systemd-root $(B)/okd $(TEST_BINS) \
     $(if $(filter 1,$(SANITIZE)),,$(DEB_FILE))
-	@OKD_BIN=$(B)/okd OKD_DEB=$(DEB_FILE) ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 \
+	@OKD_BIN=$(B)/okd OKD_DEB=$(DEB_FILE) ASAN_OPTIONS=abort_on_error=1:detect_leaks=0 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	    sh tests/run.sh $(TEST_BINS)
 

@@ -222,15 +222,8 @@ static const char *const supervisor_allowed[] = {
 	"signalfd4", "setitimer", "sigaltstack",
 	"brk", "munmap", "madvise", "mremap", "getrandom",
 	"prctl", "seccomp", "prlimit64", "capset", "capget", "set_robust_list",
+	"futex",
 	"exit", "exit_group",
-#ifdef OKD_SANITIZE
-	/*
-	 * LeakSanitizer's check at exit: a tracer clone stops the process
-	 * with ptrace(2) to scan it.  The runtime's calls, not okd's; every
-	 * path of okd runs the same in both builds.
-	 */
-	"ptrace", "sched_yield", "tgkill", "tkill", "pread64",
-#endif
 };
 
 /*
