@@ -233,13 +233,22 @@ jfield(char *b, size_t sz, size_t off, const char *key, const char *val,
     int upper)
 {
 	size_t	start = off;
+	char	c;
 
-	for (; *key != '\0' && off + 1 < sz; key++)
-		b[off++] = upper ? (char)toupper((unsigned char)*key) : *key;
+	for (; *key != '\0' && off + 1 < sz; key++) {
+		c = *key;
+		if (upper && c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
+		b[off++] = c;
+	}
 	if (off + 1 < sz)
 		b[off++] = '=';
-	for (; *val != '\0' && off + 1 < sz; val++)
-		b[off++] = *val == '\n' ? ' ' : *val;
+	for (; *val != '\0' && off + 1 < sz; val++) {
+		c = *val;
+		if (c == '\n')
+			c = ' ';
+		b[off++] = c;
+	}
 	if (off + 1 >= sz)
 		return start;	/* no room: the field is left out whole */
 	b[off++] = '\n';
