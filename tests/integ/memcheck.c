@@ -111,7 +111,7 @@ test_whole_life_clean(void **state)
 	    "--trace-children=yes --leak-check=full --error-exitcode=99 --vgdb=no "
 	    "--child-silent-after-fork=no --log-file=/tmp/okd-memcheck/vg.%%p");
 	assert_int_equal(system("rm -rf /tmp/okd-memcheck && "
-	    "mkdir -p /tmp/okd-memcheck"), 0);
+	    "mkdir -p /tmp/okd-memcheck && chmod 1777 /tmp/okd-memcheck"), 0);
 	setenv("OKD_WRAPPER", wrapper, 1);
 	/*
 	 * valgrind in a child needs its own system calls, /proc and /tmp:
