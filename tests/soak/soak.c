@@ -526,6 +526,7 @@ ulimit_run(struct soak *s, struct ulimit_figures *u)
 {
 	static int	fds[ULIMIT_CLIENTS];
 	struct rlimit	mine, lim;
+	int		squeezed, perr;
 	struct stats	a, b;
 	char		src[16];
 	int		wait3[3], i, n, refused = 0, odd = 0, r;
@@ -556,13 +557,23 @@ ulimit_run(struct soak *s, struct ulimit_figures *u)
 
 	get_stats(s, &a);
 	lim.rlim_cur = (rlim_t)proc_lowest_free_fd(s->pid);
-	prlimit(s->pid, RLIMIT_NOFILE, &lim, NULL);
+	/*
+	 * Some kernels refuse prlimit(2) on a process that changed its ids,
+	 * as okd's supervisor does once it gives up root; the squeeze is then
+	 * left to test_intake's wrapped accept4.
+	 */
+	squeezed = prlimit(s->pid, RLIMIT_NOFILE, &lim, NULL) == 0;
+	perr = errno;
 	for (i = 0; i < 3; i++)
 		wait3[i] = soak_connect("127.0.11.1", s->okd.port, 0);
 	u->squeeze_cpu = cpu_over(s->pid, 2000);
 	get_stats(s, &b);
 	u->accept_errors = delta(&a, &b, S_ACCEPTERR);
-	check(u->accept_errors > 0 && u->squeeze_cpu <= 0.10,
+	if (!squeezed)
+		printf("skip ulimit: prlimit on the unprivileged supervisor: "
+		    "%s\n", strerror(perr));
+	else
+		check(u->accept_errors > 0 && u->squeeze_cpu <= 0.10,
 	    "ulimit: no descriptor left (limit %ld): accept-errors +%ld, CPU "
 	    "%.2fs over 2s (no spin)", (long)lim.rlim_cur, u->accept_errors,
 	    u->squeeze_cpu);
