@@ -27,39 +27,12 @@
 
 #include "okdtest.h"
 
-/* Copies the value of field name of /proc/pid/status into v; 0 or -1. */
-static int
-status_field(pid_t pid, const char *name, char *v, size_t vlen)
-{
-	char	 path[64], line[512];
-	FILE	*f;
-	size_t	 len = strlen(name);
-	int	 found = -1;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (strncmp(line, name, len) != 0 || line[len] != ':')
-			continue;
-		len = strlen(line);
-		while (len > 0 && strchr("\n\t ", line[len - 1]) != NULL)
-			line[--len] = '\0';
-		len = strlen(name);
-		snprintf(v, vlen, "%s", line + len + 1 + strspn(line + len + 1,
-		    "\t "));
-		found = 0;
-	}
-	fclose(f);
-	return found;
-}
-
 static void
 assert_field(pid_t pid, const char *name, const char *want)
 {
 	char	v[256];
 
-	assert_int_equal(status_field(pid, name, v, sizeof(v)), 0);
+	assert_int_equal(proc_status_field(pid, name, v, sizeof(v)), 0);
 	if (strcmp(v, want) != 0)
 		fail_msg("pid %d %s: \"%s\", want \"%s\"", (int)pid, name, v,
 		    want);
@@ -106,22 +79,6 @@ teardown(void **state)
 	return 0;
 }
 
-/* The pid of the child of the newest accept line. */
-static pid_t
-child_pid(struct okd_proc *p)
-{
-	char	*log = okd_log_read(p), *at, *last = NULL;
-	pid_t	 pid = -1;
-
-	for (at = log; at != NULL && (at = strstr(at, "accept peer=")) != NULL;
-	    at++)
-		last = at;
-	if (last != NULL && (at = strstr(last, " pid=")) != NULL)
-		pid = (pid_t)strtol(at + 5, NULL, 10);
-	free(log);
-	return pid;
-}
-
 /* A session, one round trip in, left open in *fd; returns its child. */
 static pid_t
 new_child(struct okd_proc *p, int *fd)
@@ -130,7 +87,7 @@ new_child(struct okd_proc *p, int *fd)
 	assert_true(*fd >= 0);
 	assert_int_equal(roundtrip(*fd, "x"), 0);
 	assert_int_equal(okd_log_wait(p, "accept peer=", 3000), 0);
-	return child_pid(p);
+	return okd_child_pid(p);
 }
 
 /*

@@ -264,44 +264,6 @@ test_log_peer_none(void **state)
 	free(log);
 }
 
-/* Reads "Key:\tvalue" from /proc/pid/status. */
-static int
-status_field(pid_t pid, const char *key, char *out, size_t outsz)
-{
-	char	 path[64], line[256];
-	FILE	*fp;
-	int	 found = -1;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if ((fp = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		if (strncmp(line, key, strlen(key)) == 0 &&
-		    line[strlen(key)] == ':') {
-			snprintf(out, outsz, "%s", line + strlen(key) + 2);
-			out[strcspn(out, "\n")] = '\0';
-			found = 0;
-		}
-	}
-	fclose(fp);
-	return found;
-}
-
-/* The pid of okd's newest child, from the last accept line. */
-static pid_t
-child_pid(struct okd_proc *p)
-{
-	char	*log = okd_log_read(p), *at, *last = NULL;
-	pid_t	 pid = -1;
-
-	for (at = log; (at = strstr(at, "accept peer=")) != NULL; at++)
-		last = at;
-	if (last != NULL && (at = strstr(last, " pid=")) != NULL)
-		pid = (pid_t)strtol(at + 5, NULL, 10);
-	free(log);
-	return pid;
-}
-
 /*
  * A new session, one round trip in, left open in *fd; returns its child's
  * pid once the accept line is logged.
@@ -318,7 +280,7 @@ new_child(struct okd_proc *p, int *fd)
 	assert_int_equal(roundtrip(*fd, "x"), 0);
 	while (okd_log_count(p, "accept peer=") == before && now_ms() < end)
 		usleep(10000);
-	kid = child_pid(p);
+	kid = okd_child_pid(p);
 	assert_true(kid > 0);
 	return kid;
 }
@@ -340,16 +302,16 @@ test_child_sandboxed(void **state)
 	fd = served_from(p, "127.0.0.2");
 	assert_true(fd >= 0);
 	assert_int_equal(okd_log_wait(p, "accept peer=", 3000), 0);
-	kid = child_pid(p);
+	kid = okd_child_pid(p);
 	assert_true(kid > 0);
-	assert_int_equal(status_field(kid, "Uid", v, sizeof(v)), 0);
+	assert_int_equal(proc_status_field(kid, "Uid", v, sizeof(v)), 0);
 	assert_string_equal(v, "65534\t65534\t65534\t65534");
-	assert_int_equal(status_field(kid, "Gid", v, sizeof(v)), 0);
+	assert_int_equal(proc_status_field(kid, "Gid", v, sizeof(v)), 0);
 	assert_string_equal(v, "65534\t65534\t65534\t65534");
-	assert_int_equal(status_field(kid, "NoNewPrivs", v, sizeof(v)), 0);
+	assert_int_equal(proc_status_field(kid, "NoNewPrivs", v, sizeof(v)), 0);
 	assert_string_equal(v, "1");
 	/* strict is kept for old files and means the filter (2) too. */
-	assert_int_equal(status_field(kid, "Seccomp", v, sizeof(v)), 0);
+	assert_int_equal(proc_status_field(kid, "Seccomp", v, sizeof(v)), 0);
 	assert_string_equal(v, "2");
 	/* Still serving from inside the box. */
 	assert_int_equal(roundtrip(fd, "again"), 0);
@@ -370,7 +332,7 @@ test_child_sandbox_filter(void **state)
 
 	assert_int_equal(okd_log_wait(p, "sandbox seccomp filter", 3000), 0);
 	kid = new_child(p, &fd);
-	assert_int_equal(status_field(kid, "Seccomp", v, sizeof(v)), 0);
+	assert_int_equal(proc_status_field(kid, "Seccomp", v, sizeof(v)), 0);
 	assert_string_equal(v, "2");
 	assert_int_equal(roundtrip(fd, "y"), 0);
 	close(fd);
@@ -412,7 +374,7 @@ sessions(struct okd_proc *p, int n, int reads)
 static void
 new_child_seccomp(struct okd_proc *p, int *fd, char *v, size_t vsz)
 {
-	assert_int_equal(status_field(new_child(p, fd), "Seccomp", v, vsz), 0);
+	assert_int_equal(proc_status_field(new_child(p, fd), "Seccomp", v, vsz), 0);
 }
 
 /*
@@ -447,7 +409,7 @@ signal_mask(pid_t pid, const char *line)
 {
 	char	v[64];
 
-	assert_int_equal(status_field(pid, line, v, sizeof(v)), 0);
+	assert_int_equal(proc_status_field(pid, line, v, sizeof(v)), 0);
 	return strtoull(v, NULL, 16);
 }
 

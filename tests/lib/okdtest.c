@@ -605,3 +605,48 @@ run_capture(const char *cmd, char *out, size_t outsz, int timeout_ms)
 	}
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
+
+/*
+ * Copies the value of field name ("Uid", "Seccomp", ...) of
+ * /proc/pid/status into v, blanks around it trimmed; 0, or -1.
+ */
+int
+proc_status_field(pid_t pid, const char *name, char *v, size_t vlen)
+{
+	char	 path[64], line[512];
+	FILE	*f;
+	size_t	 len, nlen = strlen(name);
+	int	 found = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, name, nlen) != 0 || line[nlen] != ':')
+			continue;
+		len = strlen(line);
+		while (len > 0 && strchr("\n\t ", line[len - 1]) != NULL)
+			line[--len] = '\0';
+		snprintf(v, vlen, "%s", line + nlen + 1 +
+		    strspn(line + nlen + 1, "\t "));
+		found = 0;
+	}
+	fclose(f);
+	return found;
+}
+
+/* The pid of okd's newest child, from its last accept line; -1 if none. */
+pid_t
+okd_child_pid(struct okd_proc *p)
+{
+	char	*log = okd_log_read(p), *at, *last = NULL;
+	pid_t	 pid = -1;
+
+	for (at = log; at != NULL && (at = strstr(at, "accept peer=")) != NULL;
+	    at++)
+		last = at;
+	if (last != NULL && (at = strstr(last, " pid=")) != NULL)
+		pid = (pid_t)strtol(at + 5, NULL, 10);
+	free(log);
+	return pid;
+}

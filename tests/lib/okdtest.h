@@ -48,6 +48,8 @@ int	 expect_eof(int, int);
 int	 roundtrip(int, const char *);
 int	 count_children(pid_t, int *);
 int	 maps_has(pid_t, const char *);
+int	 proc_status_field(pid_t, const char *, char *, size_t);
+pid_t	 okd_child_pid(struct okd_proc *);
 int	 run_capture(const char *, char *, size_t, int);
 long	 now_ms(void);
 
