@@ -98,7 +98,8 @@ test_supervisor_WRAP	= fork
 test_intake_OBJS	= $(SUPERVISOR_OBJS)
 test_intake_WRAP	= fork accept4
 test_child_OBJS		= child.o privdrop.o sandbox.o session.o reply.o log.o \
-			  parse.o config.o acl.o cidr.o bucket.o outcome.o mem.o
+			  parse.o config.o acl.o cidr.o bucket.o outcome.o mem.o \
+			  tests/okdtest.o
 
 # Protection: access list, per-source limits, sandbox, privilege drop.
 UNIT_TESTS	+= cidr acl bucket srctable sandbox privdrop admit pending

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "child.h"
+#include "okdtest.h"
 #include "sandbox.h"
 #include "session.h"
 
@@ -48,18 +49,10 @@ under_valgrind(void)
 static long
 status_field(pid_t pid, const char *name)
 {
-	char	 path[64], line[256];
-	FILE	*f;
-	long	 v = -1;
-	size_t	 len = strlen(name);
+	char	v[128];
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	assert_non_null(f = fopen(path, "r"));
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strncmp(line, name, len) == 0 && line[len] == ':')
-			v = strtol(line + len + 1, NULL, 10);
-	fclose(f);
-	return v;
+	assert_int_equal(proc_status_field(pid, name, v, sizeof(v)), 0);
+	return strtol(v, NULL, 10);
 }
 
 /* child_serve(): boxed, the session answers, the slot gets its figures. */
