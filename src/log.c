@@ -42,6 +42,7 @@ static int		err_sock;
 static int		err_bare;	/* the journal's stream adds its own prefix */
 static dev_t		err_dev;	/* what fd 2 was when err_fd was made */
 static ino_t		err_ino;
+static int		err_known;	/* err_dev and err_ino are set */
 static uint64_t		dropped;	/* lines a full sink lost */
 static uint64_t		dropped_told;	/* of those, already reported */
 static int		startup;	/* start-up: errors also go to stderr */
@@ -65,13 +66,13 @@ stderr_prepare(void)
 	struct stat	st;
 	int		fd;
 
-	err_bare = stderr_is_journal();
 	if (fstat(STDERR_FILENO, &st) == -1)
 		return;
-	/* Still the same stderr: keep the descriptor made for it. */
-	if (err_fd != STDERR_FILENO && st.st_dev == err_dev &&
-	    st.st_ino == err_ino)
+	/* Still the same stderr: what was found out about it holds. */
+	if (err_known && st.st_dev == err_dev && st.st_ino == err_ino)
 		return;
+	err_known = 1;
+	err_bare = stderr_is_journal();
 	if (err_fd != STDERR_FILENO)
 		(void)close(err_fd);
 	err_fd = STDERR_FILENO;
