@@ -35,7 +35,7 @@
 static const char *const allowed[] = {
 	"read", "recvfrom",		/* recv(2) is recvfrom on Linux */
 	"write", "writev",		/* stderr logging */
-	"sendto", "sendmsg",		/* replies, syslog(3), the journal */
+	"sendto", "sendmsg",		/* replies, the log socket */
 	"close", "shutdown",
 	"setsockopt", "getsockopt",	/* SO_RCVTIMEO/SO_SNDTIMEO, SO_ERROR */
 	"clock_gettime",		/* deadlines, should the vDSO fall back */
@@ -78,10 +78,10 @@ build(scmp_filter_ctx ctx)
 		if (add_rule(ctx, SCMP_ACT_ALLOW, allowed[i]) == -1)
 			return -1;
 	/*
-	 * syslog(3) opens a new AF_UNIX socket when its connection broke
-	 * (syslogd restarted): refuse that softly, so a finished session is
-	 * not killed only for losing a log line.  Any other socket(2), and
-	 * every connect(2), kills.
+	 * A session opens no socket: okd's log socket is opened before the
+	 * box.  A library that would open an AF_UNIX one to log is refused
+	 * softly, so a session is not killed only for losing a log line.  Any
+	 * other socket(2), and every connect(2), kills.
 	 */
 	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 1,
 	    SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffU, AF_UNIX)) < 0)
