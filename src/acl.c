@@ -1,51 +1,380 @@
 /* SPDX-License-Identifier: ISC */
-/* The access list: ordered allow/deny prefixes, first match decides, no match allows. */
+/*
+ * The access list: ordered allow/deny prefixes, first match decides, no
+ * match allows.  Rules are kept in order and indexed by a path-compressed
+ * binary prefix tree per family whose nodes hold the lowest rule index
+ * ending there: a lookup walks the peer's bits once, at most one node per
+ * bit, and takes the lowest index on its path, so its cost is bounded by
+ * the address length however many rules there are.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "acl.h"
 
-/* Empties the list: every peer is allowed. */
+#define ROOT4		0
+#define ROOT6		1
+
+/* Returns bit i (0 is the most significant) of the address key. */
+static int
+bit_at(const uint8_t *key, int i)
+{
+	return (key[i >> 3] >> (7 - (i & 7))) & 1;
+}
+
+/* Returns how many leading bits a and b share, at most max. */
+static int
+common_bits(const uint8_t *a, const uint8_t *b, int max)
+{
+	int	 i, n;
+	unsigned x;
+
+	for (i = 0; i * 8 < max; i++) {
+		if ((x = a[i] ^ b[i]) == 0)
+			continue;
+		n = i * 8 + __builtin_clz(x) - (int)(sizeof(x) * 8 - 8);
+		return n < max ? n : max;
+	}
+	return max;
+}
+
+/* Copies the first bits of src into dst, the rest of its 16 bytes zero. */
+static void
+copy_bits(uint8_t *dst, const uint8_t *src, int bits)
+{
+	int	 whole = bits / 8;
+
+	memset(dst, 0, 16);
+	memcpy(dst, src, (size_t)whole);
+	if (bits % 8 != 0)
+		dst[whole] = src[whole] & (uint8_t)(0xff << (8 - bits % 8));
+}
+
+/* Empties the list: every peer is allowed.  Owns no memory yet. */
 void
 acl_init(struct acl *acl)
 {
-	acl->n = 0;
+	memset(acl, 0, sizeof(*acl));
+	acl->star = ACL_NORULE;
 }
 
-/* Appends "allow/deny prefix"; 0, or -1 with *errstr (bad prefix, list full). */
+/* Frees what acl owns and leaves it empty, as acl_init() does. */
+void
+acl_free(struct acl *acl)
+{
+	free(acl->rule);
+	free(acl->node);
+	acl_init(acl);
+}
+
+/* Makes room for one more rule and two more nodes; -1 with errno. */
+static int
+reserve(struct acl *acl)
+{
+	struct acl_rule	*r;
+	struct acl_node	*nd;
+	size_t		 cap;
+	uint32_t	 ncap;
+
+	if (acl->n == acl->cap) {
+		cap = acl->cap == 0 ? 16 : acl->cap * 2;
+		if ((r = reallocarray(acl->rule, cap, sizeof(*r))) == NULL)
+			return -1;
+		acl->rule = r;
+		acl->cap = cap;
+	}
+	if (acl->capnode - acl->nnode >= 2)
+		return 0;
+	if (acl->capnode > UINT32_MAX / 2) {
+		errno = ENOMEM;
+		return -1;
+	}
+	ncap = acl->capnode == 0 ? 16 : acl->capnode * 2;
+	if ((nd = reallocarray(acl->node, ncap, sizeof(*nd))) == NULL)
+		return -1;
+	acl->node = nd;
+	acl->capnode = ncap;
+	return 0;
+}
+
+/* Appends a node for the first bits of key; room was reserved. */
+static uint32_t
+new_node(struct acl *acl, const uint8_t *key, int bits, uint32_t rule)
+{
+	struct acl_node	*nd = &acl->node[acl->nnode];
+
+	memset(nd, 0, sizeof(*nd));
+	copy_bits(nd->key, key, bits);
+	nd->bits = (uint8_t)bits;
+	nd->rule = rule;
+	return acl->nnode++;
+}
+
+/*
+ * Files rule r for prefix c in its family's tree: the node for exactly
+ * c keeps the lowest index, a child that only shares part of c's path
+ * is split where they part.  At most two nodes are added.
+ */
+static void
+tree_insert(struct acl *acl, const struct cidr *c, uint32_t r)
+{
+	uint32_t	 i, ci, mi;
+	int		 b, cp, max;
+
+	i = c->family == AF_INET ? ROOT4 : ROOT6;
+	for (;;) {
+		if (acl->node[i].bits == c->bits) {
+			if (r < acl->node[i].rule)
+				acl->node[i].rule = r;
+			return;
+		}
+		b = bit_at(c->addr, acl->node[i].bits);
+		if ((ci = acl->node[i].child[b]) == 0) {
+			ci = new_node(acl, c->addr, c->bits, r);
+			acl->node[i].child[b] = ci;
+			return;
+		}
+		max = c->bits < acl->node[ci].bits ? c->bits :
+		    acl->node[ci].bits;
+		cp = common_bits(c->addr, acl->node[ci].key, max);
+		if (cp == acl->node[ci].bits) {
+			i = ci;
+			continue;
+		}
+		mi = new_node(acl, c->addr, cp, cp == c->bits ? r : ACL_NORULE);
+		acl->node[mi].child[bit_at(acl->node[ci].key, cp)] = ci;
+		if (cp < c->bits)
+			acl->node[mi].child[bit_at(c->addr, cp)] =
+			    new_node(acl, c->addr, c->bits, r);
+		acl->node[i].child[b] = mi;
+		return;
+	}
+}
+
+/* Appends a parsed rule, all or nothing; -1 with errno on no memory. */
+static int
+rule_add(struct acl *acl, enum acl_action action, const struct cidr *c,
+    uint32_t file)
+{
+	struct acl_rule	*r;
+	uint32_t	 idx;
+
+	if (acl->n >= INT_MAX) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if (reserve(acl) == -1)
+		return -1;
+	if (acl->nnode == 0) {
+		(void)new_node(acl, c->addr, 0, ACL_NORULE);
+		(void)new_node(acl, c->addr, 0, ACL_NORULE);
+		if (reserve(acl) == -1)
+			return -1;
+	}
+	idx = (uint32_t)acl->n;
+	r = &acl->rule[acl->n++];
+	r->net = *c;
+	r->action = action;
+	r->file = file;
+	if (c->family == AF_UNSPEC) {
+		if (idx < acl->star)
+			acl->star = idx;
+	} else
+		tree_insert(acl, c, idx);
+	return 0;
+}
+
+/* Appends "allow/deny prefix"; 0, or -1 with *errstr (bad prefix, no memory). */
 int
 acl_add(struct acl *acl, enum acl_action action, const char *prefix,
     const char **errstr)
 {
-	struct acl_rule	*r;
+	struct cidr	 c;
 
-	if (acl->n == ACL_MAX) {
-		*errstr = "too many allow/deny rules (at most 256)";
+	if (cidr_parse(prefix, &c, errstr) == -1)
+		return -1;
+	if (rule_add(acl, action, &c, 0) == -1) {
+		*errstr = "out of memory";
 		return -1;
 	}
-	r = &acl->rule[acl->n];
-	if (cidr_parse(prefix, &r->net, errstr) == -1)
-		return -1;
-	r->action = action;
-	acl->n++;
 	return 0;
+}
+
+/* Reads one line of at most ACL_LINE_MAX bytes into buf; see file_line(). */
+static int
+read_line(FILE *fp, char *buf, int *toolong, int *nul)
+{
+	size_t	 len = 0;
+	int	 ch;
+
+	*toolong = *nul = 0;
+	while ((ch = getc(fp)) != EOF && ch != '\n') {
+		if (ch == '\0')
+			*nul = 1;
+		if (len < ACL_LINE_MAX)
+			buf[len++] = (char)ch;
+		else
+			*toolong = 1;
+	}
+	buf[len] = '\0';
+	if (ch == EOF && ferror(fp))
+		return -1;
+	return ch == EOF && len == 0 && !*toolong ? 0 : 1;
+}
+
+/* Strips a '#' comment and surrounding blanks; returns the prefix, maybe "". */
+static char *
+trim(char *s)
+{
+	char	*e;
+
+	if ((e = strchr(s, '#')) != NULL)
+		*e = '\0';
+	while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\f' ||
+	    *s == '\v')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
+	    e[-1] == '\f' || e[-1] == '\v'))
+		*--e = '\0';
+	return s;
+}
+
+/*
+ * Parses one line into c: 1 for a prefix, 0 for a blank or comment line,
+ * -1 with *msg for a bad one.  A line past ACL_LINE_MAX was only partly
+ * kept, so it is an error whatever it held.
+ */
+static int
+file_line(char *buf, int toolong, int nul, struct cidr *c, char *msg,
+    size_t msglen)
+{
+	const char	*err;
+	char		*s;
+
+	if (toolong) {
+		(void)snprintf(msg, msglen, "line longer than %d bytes",
+		    ACL_LINE_MAX);
+		return -1;
+	}
+	if (nul) {
+		(void)snprintf(msg, msglen, "NUL byte in line");
+		return -1;
+	}
+	if (*(s = trim(buf)) == '\0')
+		return 0;
+	if (strcspn(s, " \t\r\f\v") != strlen(s)) {
+		(void)snprintf(msg, msglen, "\"%.64s\": one prefix a line", s);
+		return -1;
+	}
+	if (cidr_parse(s, c, &err) == -1) {
+		(void)snprintf(msg, msglen, "\"%.64s\": %s", s, err);
+		return -1;
+	}
+	return 1;
+}
+
+/*
+ * Appends the prefixes of file path, one a line, with action: '#' starts
+ * a comment, blank lines and surrounding blanks are ignored.  Each bad line
+ * is reported to errfn with its number and skipped.  Returns the number of
+ * bad lines, or -1 with errno when the file cannot be opened or read or
+ * memory runs out; the rules read until then stay.
+ */
+int
+acl_add_file(struct acl *acl, enum acl_action action, const char *path,
+    acl_errfn errfn, void *arg)
+{
+	FILE		*fp;
+	struct cidr	 c;
+	char		 buf[ACL_LINE_MAX + 1], msg[128];
+	size_t		 line = 0;
+	int		 bad = 0, r, toolong, nul, save;
+
+	if ((fp = fopen(path, "re")) == NULL)
+		return -1;
+	acl->nfile++;
+	while ((r = read_line(fp, buf, &toolong, &nul)) == 1) {
+		line++;
+		switch (file_line(buf, toolong, nul, &c, msg, sizeof(msg))) {
+		case -1:
+			bad++;
+			if (errfn != NULL)
+				errfn(arg, line, msg);
+			break;
+		case 1:
+			if (rule_add(acl, action, &c, acl->nfile) == -1)
+				r = -1;
+			break;
+		}
+		if (r == -1)
+			break;
+	}
+	save = errno;
+	(void)fclose(fp);
+	if (r == -1) {
+		errno = save;
+		return -1;
+	}
+	return bad;
+}
+
+/*
+ * Walks a's path from its family's root; returns the lowest rule index
+ * on it (or the lowest "*"), ACL_NORULE when none, and in *steps the
+ * nodes visited: one per node, nodes deepen strictly, so at most the
+ * address length in bits plus one.
+ */
+static uint32_t
+walk(const struct acl *acl, const struct srcaddr *a, size_t *steps)
+{
+	const struct acl_node	*nd;
+	uint32_t		 i, best = acl->star;
+	int			 max;
+
+	*steps = 0;
+	if (acl->nnode == 0)
+		return best;
+	i = a->family == AF_INET ? ROOT4 : ROOT6;
+	max = a->family == AF_INET ? 32 : 128;
+	for (;;) {
+		nd = &acl->node[i];
+		(*steps)++;
+		if (common_bits(nd->key, a->addr, nd->bits) != nd->bits)
+			break;
+		if (nd->rule < best)
+			best = nd->rule;
+		if (nd->bits == max || (i = nd->child[bit_at(a->addr,
+		    nd->bits)]) == 0)
+			break;
+	}
+	return best;
+}
+
+/* Looks sa up; the first matching rule's index or ACL_NORULE, steps counted. */
+static uint32_t
+lookup(const struct acl *acl, const struct sockaddr *sa, size_t *steps)
+{
+	struct srcaddr	 a;
+
+	*steps = 0;
+	if (srcaddr_from_sockaddr(sa, &a) == -1)
+		return acl->star;
+	return walk(acl, &a, steps);
 }
 
 /* Returns the index of the first rule matching sa, or -1 when none does. */
 int
 acl_lookup(const struct acl *acl, const struct sockaddr *sa)
 {
-	struct srcaddr	 a;
-	size_t		 i;
-	int		 ip;
+	size_t		 steps;
+	uint32_t	 i;
 
-	ip = srcaddr_from_sockaddr(sa, &a) == 0;
-	for (i = 0; i < acl->n; i++) {
-		if (acl->rule[i].net.family == AF_UNSPEC)
-			return (int)i;
-		if (ip && cidr_match_addr(&acl->rule[i].net, &a))
-			return (int)i;
-	}
-	return -1;
+	i = lookup(acl, sa, &steps);
+	return i == ACL_NORULE ? -1 : (int)i;
 }
 
 /* Returns ACL_ALLOW or ACL_DENY for peer sa. */
@@ -57,6 +386,30 @@ acl_check(const struct acl *acl, const struct sockaddr *sa)
 	if ((i = acl_lookup(acl, sa)) == -1)
 		return ACL_ALLOW;
 	return acl->rule[i].action;
+}
+
+/* Returns how many tree nodes a lookup of sa visits; for the tests. */
+size_t
+acl_check_steps(const struct acl *acl, const struct sockaddr *sa)
+{
+	size_t	 steps;
+
+	(void)lookup(acl, sa, &steps);
+	return steps;
+}
+
+/* Returns the number of rules, from lines and files alike. */
+size_t
+acl_count(const struct acl *acl)
+{
+	return acl->n;
+}
+
+/* Returns the i-th rule in order, NULL past the end. */
+const struct acl_rule *
+acl_rule(const struct acl *acl, size_t i)
+{
+	return i < acl->n ? &acl->rule[i] : NULL;
 }
 
 /* Returns the config keyword of an action. */

@@ -486,11 +486,6 @@ set_acl(struct parser *p, const char *kw, enum acl_action action,
 {
 	const char	*err;
 
-	if (p->cf->acl.n == ACL_MAX) {
-		perror_at(p, "%s: more than %d allow and deny rules", kw,
-		    ACL_MAX);
-		return -1;
-	}
 	if (acl_add(&p->cf->acl, action, v, &err) == -1) {
 		perror_at(p, "%s: \"%s\": %s", kw, v, err);
 		return -1;
@@ -692,7 +687,7 @@ parse_line(struct parser *p, char *line)
 	if (p->seen[slot] != p->origin && k->kw == KW_LISTEN)
 		p->cf->nlisten = 0;
 	if (p->seen[slot] != p->origin && slot == KW_ALLOW)
-		acl_init(&p->cf->acl);
+		acl_free(&p->cf->acl);
 	if (p->seen[slot] != p->origin && slot == KW_PROXY_FROM)
 		p->cf->nproxy_from = 0;
 	if (p->seen[slot] != p->origin && slot == KW_HEALTH_CHECK_FROM)

@@ -427,7 +427,7 @@ test_print_reads_back(void **state)
 {
 	struct config	 a, b;
 	char		*text = NULL;
-	size_t		 len = 0;
+	size_t		 len = 0, i;
 	FILE		*fp;
 
 	(void)state;
@@ -445,7 +445,15 @@ test_print_reads_back(void **state)
 	fclose(fp);
 	assert_int_equal(parse(&b, text, NULL, 0), 0);
 	b.pidfile_set = a.pidfile_set;
+	/* The access lists own memory: their rules compare, not pointers. */
+	assert_int_equal(acl_count(&a.acl), acl_count(&b.acl));
+	for (i = 0; i < acl_count(&a.acl); i++)
+		assert_memory_equal(acl_rule(&a.acl, i), acl_rule(&b.acl, i),
+		    sizeof(struct acl_rule));
+	acl_free(&b.acl);
+	b.acl = a.acl;
 	assert_memory_equal(&a, &b, sizeof(a));
+	acl_free(&a.acl);
 	free(text);
 }
 
