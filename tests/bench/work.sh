@@ -7,7 +7,10 @@
 # and shuffled as in bench.sh; each figure is the median over the rounds of
 # its ratio to the smallest case of its kind in the same round.  Results go
 # to build/bench/work.md, the plot to build/bench/work.png.
-# Knobs: WORK_TIME (seconds per run, default 2), WORK_ROUNDS (default 7).
+# Besides connections/s, the supervisor's CPU time per connection: the
+# rules and the source table are the supervisor's work, and its CPU time
+# moves less than throughput when other jobs share the machine.
+# Knobs: WORK_TIME (seconds per run, default 2), WORK_ROUNDS (default 11).
 
 set -u
 B=build/bench
@@ -15,7 +18,7 @@ W=$B/work
 OUT=$B/work.md
 RES=$W/results
 T=${WORK_TIME:-2}
-R=${WORK_ROUNDS:-7}
+R=${WORK_ROUNDS:-11}
 PORT0=19400
 CASES="r1 r100 r10000 s1 s1000 s65536"
 # The rule cases' client is 127.0.0.1; the source cases' clients are
@@ -194,17 +197,28 @@ stop_case() {
 	eval "$(pidvar "$1")="
 }
 
+# The supervisor's CPU time so far, in ns (it is one thread).
+cpu_ns() {
+	cut -d' ' -f1 "/proc/$1/schedstat"
+}
+
+# run_case round case first-source: one timed run, with the supervisor's
+# CPU time over it (accept, rules, source table, fork, reaping) as sup_ns.
 run_case() {
 	port=$(portof "$2")
+	pid=$(pidof_case "$2")
 	src=
 	case $2 in
 	s*) src="-s $(amount "$2")+$3" ;;
 	esac
+	a=$(cpu_ns "$pid")
 	# shellcheck disable=SC2086
 	line=$($B/loadgen -c 8 -m 1 -t "$T" $src 127.0.0.1 "$port")
+	# The run's last children are reaped before the CPU time is read.
+	settle "$pid"
+	line="$line sup_ns=$(($(cpu_ns "$pid") - a))"
 	echo "$1 $2 $line" >> "$RES"
 	echo "work: round $1 $2: $line" >&2
-	settle "$(pidof_case "$2")"
 }
 
 # Round 1 in table order, later ones shuffled (seeded: repeatable).
@@ -268,11 +282,11 @@ function median(a, n,    i, j, t) {
 }
 END {
 	nc = split(cases, c, " ")
-	print "| case | structure | conn/s (median) | ratio to smallest (median, range) | p99 ms | errors |"
-	print "|---|---|---|---|---|---|"
+	print "| case | structure | conn/s (median) | conn/s ratio to smallest (median, range) | supervisor CPU us/conn (median) | its ratio to smallest (median, range) | p99 ms | errors |"
+	print "|---|---|---|---|---|---|---|---|"
 	for (k = 1; k <= nc; k++) {
 		base = substr(c[k], 1, 1) == "r" ? "r1" : "s1"
-		n = 0; nr = 0; lo = ""; hi = ""; err = 0
+		n = 0; nr = 0; lo = ""; hi = ""; err = 0; ns = 0; clo = ""; chi = ""
 		for (r = 1; r <= rounds; r++) {
 			if (!((r, c[k], "conns_per_s") in v))
 				continue
@@ -287,14 +301,24 @@ END {
 				if (lo == "" || q < lo) lo = q
 				if (hi == "" || q > hi) hi = q
 			}
+			cu[n] = v[r, c[k], "sup_ns"] / v[r, c[k], "conns"] / 1000
+			bu = v[r, base, "sup_ns"] / v[r, base, "conns"] / 1000
+			if (bu > 0) {
+				q = cu[n] / bu
+				z[++ns] = q
+				if (clo == "" || q < clo) clo = q
+				if (chi == "" || q > chi) chi = q
+			}
 		}
 		what = substr(c[k], 2)
 		label = what (substr(c[k], 1, 1) == "r" ? " rule" : " source") \
 		    (what == 1 ? "" : "s")
 		st = substr(c[k], 1, 1) == "r" ? "acl.c prefix tree" : "srctable.c hash table"
-		printf "| %s | %s | %.1f | %.3fx (%.3f-%.3f) | %.1f | %d |\n", label, st,
-		    median(x, n), median(y, nr), lo, hi, median(p, n), err
-		printf "%s %s %.1f %.3f\n", c[k], what, median(x, n), median(y, nr) > "/dev/stderr"
+		printf "| %s | %s | %.1f | %.3fx (%.3f-%.3f) | %.1f | %.3fx (%.3f-%.3f) | %.1f | %d |\n",
+		    label, st, median(x, n), median(y, nr), lo, hi, median(cu, n),
+		    median(z, ns), clo, chi, median(p, n), err
+		printf "%s %s %.1f %.3f %.1f\n", c[k], what, median(x, n), median(y, nr),
+		    median(cu, n) > "/dev/stderr"
 	}
 }' "$RES" > "$W/table.md" 2> "$W/plot.dat"
 
@@ -303,17 +327,22 @@ if command -v gnuplot > /dev/null 2>&1; then
 	grep '^r' "$W/plot.dat" > "$W/rules.dat"
 	grep '^s' "$W/plot.dat" > "$W/sources.dat"
 	gnuplot <<EOF && PLOT=$B/work.png
-set terminal pngcairo size 900,500 noenhanced
+set terminal pngcairo size 900,800 noenhanced
 set output "$B/work.png"
-set title "okd short connections/s (C=8) against the work per connection"
+set multiplot layout 2,1 title "okd, short connections (C=8), against the work per connection (median of $R rounds)"
 set logscale x
-set xlabel "allow/deny rules, or distinct sources (log scale)"
-set ylabel "connections/s (median of $R rounds)"
+set xrange [0.7:100000]
 set yrange [0:*]
-set key bottom left
 set grid
+set key bottom left
+set ylabel "connections/s"
 plot "$W/rules.dat" using 2:3 with linespoints title "rules (prefix tree)", \
      "$W/sources.dat" using 2:3 with linespoints title "sources under rate-limit and max-per-source (hash table)"
+set xlabel "allow/deny rules, or distinct sources (log scale)"
+set ylabel "supervisor CPU us per connection"
+plot "$W/rules.dat" using 2:5 with linespoints title "rules (prefix tree)", \
+     "$W/sources.dat" using 2:5 with linespoints title "sources (hash table)"
+unset multiplot
 EOF
 fi
 
