@@ -21,12 +21,13 @@ struct acl_rule {
 };
 
 /*
- * A node of the prefix tree: the first bits of key, the lowest index of
- * the rules ending exactly here (ACL_NORULE when none), two children by
- * the next bit (0 when none).  Nodes 0 and 1 are the IPv4 and IPv6 roots.
+ * A node of the prefix tree: the first bits of key (the address as two
+ * words, leading bits first), the lowest index of the rules ending exactly
+ * here (ACL_NORULE when none), two children by the next bit (0 when none).
+ * Nodes 0 and 1 are the IPv4 and IPv6 roots.
  */
 struct acl_node {
-	uint8_t			key[16];
+	uint64_t		key[2];
 	uint32_t		child[2];
 	uint32_t		rule;
 	uint8_t			bits;
