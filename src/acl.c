@@ -77,13 +77,51 @@ acl_init(struct acl *acl)
 	acl->star = ACL_NORULE;
 }
 
+/* Releases an array of len bytes, from the heap or from acl->alloc. */
+static void
+release(const struct acl *acl, void *p, size_t len)
+{
+	if (p == NULL)
+		return;
+	if (acl->release != NULL)
+		acl->release(p, len);
+	else
+		free(p);
+}
+
 /* Frees what acl owns and leaves it empty, as acl_init() does. */
 void
 acl_free(struct acl *acl)
 {
-	free(acl->rule);
-	free(acl->node);
+	release(acl, acl->rule, acl->cap * sizeof(*acl->rule));
+	release(acl, acl->node, (size_t)acl->capnode * sizeof(*acl->node));
 	acl_init(acl);
+}
+
+/*
+ * Resizes an array of oldcap to cap members of size bytes, its contents
+ * kept: on the heap, or from acl->alloc once acl_private() set it.  NULL
+ * with errno, the old array left as it was.
+ */
+static void *
+resize(const struct acl *acl, void *p, size_t oldcap, size_t cap,
+    size_t size)
+{
+	void	*q;
+
+	if (cap > SIZE_MAX / size) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (acl->alloc == NULL)
+		return realloc(p, cap * size);
+	if ((q = acl->alloc(cap * size)) == NULL)
+		return NULL;
+	if (oldcap > 0) {
+		memcpy(q, p, oldcap * size);
+		acl->release(p, oldcap * size);
+	}
+	return q;
 }
 
 /* Makes room for one more rule and two more nodes; -1 with errno. */
@@ -97,7 +135,8 @@ reserve(struct acl *acl)
 
 	if (acl->n == acl->cap) {
 		cap = acl->cap == 0 ? 16 : acl->cap * 2;
-		if ((r = reallocarray(acl->rule, cap, sizeof(*r))) == NULL)
+		if ((r = resize(acl, acl->rule, acl->cap, cap,
+		    sizeof(*r))) == NULL)
 			return -1;
 		acl->rule = r;
 		acl->cap = cap;
@@ -109,10 +148,49 @@ reserve(struct acl *acl)
 		return -1;
 	}
 	ncap = acl->capnode == 0 ? 16 : acl->capnode * 2;
-	if ((nd = reallocarray(acl->node, ncap, sizeof(*nd))) == NULL)
+	if ((nd = resize(acl, acl->node, acl->capnode, ncap,
+	    sizeof(*nd))) == NULL)
 		return -1;
 	acl->node = nd;
 	acl->capnode = ncap;
+	return 0;
+}
+
+/*
+ * Moves the arrays into memory from alloc, freed with release, and grows
+ * them there from then on.  The supervisor passes mem_private() once it
+ * forks only sessions, which never check access: fork then copies none
+ * of the list's page table entries and exit has none to clear, which a
+ * list of 100,000 prefixes would otherwise add to every connection.
+ * 0, or -1 with errno and acl unchanged.
+ */
+int
+acl_private(struct acl *acl, void *(*alloc)(size_t),
+    void (*rel)(void *, size_t))
+{
+	struct acl	 p = *acl;
+
+	if (acl->alloc != NULL)
+		return 0;
+	p.alloc = alloc;
+	p.release = rel;
+	p.rule = NULL;
+	p.node = NULL;
+	if (acl->cap > 0 && (p.rule = resize(&p, NULL, 0, acl->cap,
+	    sizeof(*p.rule))) == NULL)
+		return -1;
+	if (acl->capnode > 0 && (p.node = resize(&p, NULL, 0, acl->capnode,
+	    sizeof(*p.node))) == NULL) {
+		release(&p, p.rule, p.cap * sizeof(*p.rule));
+		return -1;
+	}
+	if (acl->n > 0)
+		memcpy(p.rule, acl->rule, acl->n * sizeof(*p.rule));
+	if (acl->nnode > 0)
+		memcpy(p.node, acl->node, acl->nnode * sizeof(*p.node));
+	free(acl->rule);
+	free(acl->node);
+	*acl = p;
 	return 0;
 }
 

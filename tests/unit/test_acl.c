@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /* Unit tests for acl.c: order, first match, default allow, no cap, files, the tree against a linear list. */
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
@@ -642,6 +644,91 @@ test_big_file(void **state)
 	acl_free(&acl);
 }
 
+/* An allocator like the supervisor's mem_private(), counting what it holds. */
+static size_t	 held_bytes, held_maps;
+
+static void *
+private_alloc(size_t len)
+{
+	void	*p;
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	assert_int_equal(madvise(p, len, MADV_DONTFORK), 0);
+	held_bytes += len;
+	held_maps++;
+	return p;
+}
+
+static void
+private_release(void *p, size_t len)
+{
+	assert_int_equal(munmap(p, len), 0);
+	held_bytes -= len;
+	held_maps--;
+}
+
+/*
+ * acl_private moves the arrays to the allocator given, where they keep
+ * growing; lookups are unchanged, acl_free returns every byte, and a
+ * forked child has none of it mapped.
+ */
+static void
+test_private(void **state)
+{
+	struct sockaddr_storage	 ss;
+	struct acl		 acl, moved;
+	unsigned char		 v;
+	char			 buf[64];
+	pid_t			 pid;
+	int			 i, st;
+
+	(void)state;
+	acl_init(&acl);
+	assert_int_equal(acl_private(&acl, private_alloc, private_release), 0);
+	assert_int_equal(held_maps, 0);
+	add(&acl, ACL_DENY, "192.0.2.0/24");
+	assert_int_equal(held_maps, 2);
+	acl_free(&acl);
+	assert_int_equal(held_bytes, 0);
+	/* From the heap to private memory with rules in it. */
+	for (i = 0; i < 100; i++) {
+		(void)snprintf(buf, sizeof(buf), "10.0.%d.0/24", i);
+		add(&acl, ACL_DENY, buf);
+	}
+	assert_int_equal(acl_private(&acl, private_alloc, private_release), 0);
+	assert_int_equal(held_maps, 2);
+	assert_int_equal(acl_private(&acl, private_alloc, private_release), 0);
+	assert_int_equal(held_maps, 2);
+	for (i = 100; i < 5000; i++) {
+		(void)snprintf(buf, sizeof(buf), "10.%d.%d.0/24", i / 256,
+		    i % 256);
+		add(&acl, ACL_DENY, buf);
+	}
+	add(&acl, ACL_ALLOW, "*");
+	assert_int_equal(held_maps, 2);
+	assert_int_equal(acl_lookup(&acl, peer(&ss, "10.0.42.1")), 42);
+	assert_int_equal(acl_lookup(&acl, peer(&ss, "10.19.135.1")), 4999);
+	assert_int_equal(acl_lookup(&acl, peer(&ss, "10.19.136.1")), 5000);
+	moved = acl;
+	acl_init(&acl);
+	if ((pid = fork()) == 0)
+		/* ENOMEM: the child does not map the list at all. */
+		_exit(mincore((void *)((uintptr_t)moved.node &
+		    ~(uintptr_t)(sysconf(_SC_PAGESIZE) - 1)), 1, &v) == -1 &&
+		    errno == ENOMEM ? 0 : 1);
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(check(&moved, "10.0.42.1"), ACL_DENY);
+	acl_free(&moved);
+	assert_int_equal(held_bytes, 0);
+	assert_int_equal(held_maps, 0);
+}
+
 int
 main(void)
 {
@@ -659,6 +746,7 @@ main(void)
 		cmocka_unit_test(test_add_file),
 		cmocka_unit_test(test_add_file_edges),
 		cmocka_unit_test(test_big_file),
+		cmocka_unit_test(test_private),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
