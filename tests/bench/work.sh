@@ -197,6 +197,17 @@ stop_case() {
 	eval "$(pidvar "$1")="
 }
 
+# The supervisor's resident memory that a fork hands to each child, in kB:
+# every mapping's Rss but those marked do-not-copy (VmFlags dc).
+inherited_kb() {
+	awk '/^[0-9a-f]+-[0-9a-f]+ / { if (rss != "" && !dc) sum += rss
+		rss = ""; dc = 0; next }
+	    /^Rss:/ { rss = $2 }
+	    /^VmFlags:/ { for (i = 2; i <= NF; i++) if ($i == "dc") dc = 1 }
+	    END { if (rss != "" && !dc) sum += rss; print sum + 0 }' \
+	    "/proc/$1/smaps"
+}
+
 # The supervisor's CPU time so far, in ns (it is one thread).
 cpu_ns() {
 	cut -d' ' -f1 "/proc/$1/schedstat"
@@ -216,7 +227,7 @@ run_case() {
 	line=$($B/loadgen -c 8 -m 1 -t "$T" $src 127.0.0.1 "$port")
 	# The run's last children are reaped before the CPU time is read.
 	settle "$pid"
-	line="$line sup_ns=$(($(cpu_ns "$pid") - a))"
+	line="$line sup_ns=$(($(cpu_ns "$pid") - a)) inherit_kb=$(inherited_kb "$pid")"
 	echo "$1 $2 $line" >> "$RES"
 	echo "work: round $1 $2: $line" >&2
 }
@@ -282,8 +293,8 @@ function median(a, n,    i, j, t) {
 }
 END {
 	nc = split(cases, c, " ")
-	print "| case | structure | conn/s (median) | conn/s ratio to smallest (median, range) | supervisor CPU us/conn (median) | its ratio to smallest (median, range) | p99 ms | errors |"
-	print "|---|---|---|---|---|---|---|---|"
+	print "| case | structure | conn/s (median) | conn/s ratio to smallest (median, range) | supervisor CPU us/conn (median) | its ratio to smallest (median, range) | supervisor kB a fork copies (median) | p99 ms | errors |"
+	print "|---|---|---|---|---|---|---|---|---|"
 	for (k = 1; k <= nc; k++) {
 		base = substr(c[k], 1, 1) == "r" ? "r1" : "s1"
 		n = 0; nr = 0; lo = ""; hi = ""; err = 0; ns = 0; clo = ""; chi = ""
@@ -301,6 +312,7 @@ END {
 				if (lo == "" || q < lo) lo = q
 				if (hi == "" || q > hi) hi = q
 			}
+			kb[n] = v[r, c[k], "inherit_kb"]
 			cu[n] = v[r, c[k], "sup_ns"] / v[r, c[k], "conns"] / 1000
 			bu = v[r, base, "sup_ns"] / v[r, base, "conns"] / 1000
 			if (bu > 0) {
@@ -314,9 +326,9 @@ END {
 		label = what (substr(c[k], 1, 1) == "r" ? " rule" : " source") \
 		    (what == 1 ? "" : "s")
 		st = substr(c[k], 1, 1) == "r" ? "acl.c prefix tree" : "srctable.c hash table"
-		printf "| %s | %s | %.1f | %.3fx (%.3f-%.3f) | %.1f | %.3fx (%.3f-%.3f) | %.1f | %d |\n",
+		printf "| %s | %s | %.1f | %.3fx (%.3f-%.3f) | %.1f | %.3fx (%.3f-%.3f) | %d | %.1f | %d |\n",
 		    label, st, median(x, n), median(y, nr), lo, hi, median(cu, n),
-		    median(z, ns), clo, chi, median(p, n), err
+		    median(z, ns), clo, chi, median(kb, n), median(p, n), err
 		printf "%s %s %.1f %.3f %.1f\n", c[k], what, median(x, n), median(y, nr),
 		    median(cu, n) > "/dev/stderr"
 	}
