@@ -176,18 +176,20 @@ acl_private(struct acl *acl, void *(*alloc)(size_t),
 	p.release = rel;
 	p.rule = NULL;
 	p.node = NULL;
-	if (acl->cap > 0 && (p.rule = resize(&p, NULL, 0, acl->cap,
-	    sizeof(*p.rule))) == NULL)
-		return -1;
-	if (acl->capnode > 0 && (p.node = resize(&p, NULL, 0, acl->capnode,
-	    sizeof(*p.node))) == NULL) {
-		release(&p, p.rule, p.cap * sizeof(*p.rule));
-		return -1;
-	}
-	if (acl->n > 0)
+	/* Rules come with nodes: the first rule makes both arrays. */
+	if (acl->cap > 0 && acl->capnode > 0) {
+		if ((p.rule = resize(&p, NULL, 0, acl->cap,
+		    sizeof(*p.rule))) == NULL)
+			return -1;
+		if ((p.node = resize(&p, NULL, 0, acl->capnode,
+		    sizeof(*p.node))) == NULL) {
+			release(&p, p.rule, p.cap * sizeof(*p.rule));
+			return -1;
+		}
 		memcpy(p.rule, acl->rule, acl->n * sizeof(*p.rule));
-	if (acl->nnode > 0)
 		memcpy(p.node, acl->node, acl->nnode * sizeof(*p.node));
+	} else
+		p.cap = p.capnode = p.n = p.nnode = 0;
 	free(acl->rule);
 	free(acl->node);
 	*acl = p;
