@@ -184,6 +184,7 @@ void
 confprint_value(FILE *fp, const struct config *cf,
     const struct config_keyword *k)
 {
-	if (types[k->type] != NULL)
+	/* A keyword kept for older files has no effect to show. */
+	if (types[k->type] != NULL && k->note == NULL)
 		types[k->type](fp, cf, k);
 }

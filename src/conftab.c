@@ -119,8 +119,9 @@ static const struct config_keyword table[] = {
 	  .reload = "cannot change it" },
 	{ .name = "group", .type = CONFIG_NAME, .dflt = "nogroup",
 	  FIELD(group), .reload = "cannot change it" },
+	/* No effect: not part of the effective configuration -T prints. */
 	{ .name = "chroot", .type = CONFIG_PATH, .none = "none",
-	  .dflt = OKD_CHROOT, FIELD(chroot), .reload = "ignores it",
+	  FIELD(chroot), .reload = "ignores it",
 	  .note = "accepted for older files; it has no effect" },
 	{ .name = "sandbox", .type = CONFIG_CHOICE, .choices = sandbox_choices,
 	  .dflt = "on", FIELD(sandbox),
