@@ -118,7 +118,8 @@ test_sandbox_OBJS	= sandbox.o session.o reply.o log.o parse.o $(CONFIG_OBJS) acl
 test_privdrop_OBJS	= privdrop.o
 
 # Integration tests drive the real build/okd over loopback.
-INTEG_TESTS	= okd clients protect proxy activation systemd docs limits logsink privsep
+INTEG_TESTS	= okd clients protect proxy activation systemd docs limits logsink privsep \
+		  config
 
 TEST_BINS	= $(UNIT_TESTS:%=$(B)/tests/test_%) $(INTEG_TESTS:%=$(B)/tests/integ_%)
 TESTLIB		= $(B)/tests/okdtest.o

@@ -176,6 +176,7 @@ test_protection_keywords(void **state)
 	assert_int_equal(cf.sandbox, SANDBOX_USE_OFF);
 	assert_int_equal(cf.max_session_ms, 3600000);
 	assert_int_equal(cf.log_peer, LOG_PEER_PREFIX);
+	config_free(&cf);
 	/* rate-limit without burst: the burst is N. */
 	assert_int_equal(parse(&cf, "rate-limit 5/2s\n", NULL, 0), 0);
 	assert_int_equal(cf.rate.burst, 5);
@@ -250,6 +251,7 @@ test_acl_override(void **state)
 	assert_int_equal(cf.acl.n, 2);
 	assert_int_equal(cf.acl.rule[0].action, ACL_DENY);
 	assert_int_equal(cf.acl.rule[1].action, ACL_ALLOW);
+	config_free(&cf);
 }
 
 static void
