@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* The configuration: its parsed form, its keyword table, loading with overrides, and the -T printer. */
+/* The configuration: its parsed form, its keyword table, loading, -T. */
 #ifndef CONFIG_H
 #define CONFIG_H
 
@@ -146,13 +146,13 @@ struct config_keyword {
 	enum config_type		 type;
 	int64_t				 min, max;
 	const struct config_choice	*choices;
-	const char			*none;	/* the unquoted word for "unset" */
-	int				 repeat;	/* may be given again */
-	const char			*list;	/* shares the list of this keyword */
-	const char			*dflt;	/* as -T prints it; NULL: none */
-	const char			*reload; /* "A reload ..." a change */
+	const char			*none;	/* unquoted "unset" */
+	int				 repeat;	/* a list */
+	const char			*list;	/* shares this list */
+	const char			*dflt;	/* as -T prints it */
+	const char			*reload; /* "A reload ..." */
 	const char			*note;	/* warned when given */
-	int				 action;	/* allow or deny rules */
+	int				 action;	/* allow or deny */
 	size_t				 off, off2, size;
 };
 

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: ISC */
-/* Inside the configuration: the parser (config.c), its keyword table (conftab.c), setting and printing values (confset.c, confprint.c). */
+/*
+ * Inside the configuration: the parser (config.c), its keyword table
+ * (conftab.c), values set and printed by type (confset.c, confprint.c).
+ */
 #ifndef CONFTAB_H
 #define CONFTAB_H
 
@@ -41,8 +44,8 @@ struct config_parser {
 	struct config_where	 at;		/* the line being read */
 	enum config_origin	 origin;
 	enum config_origin	 seen[CONFTAB_N];
-	struct config_where	 set_at[CONFTAB_N];	/* where last given */
-	int			 bad[CONFTAB_N];	/* errors in its lines */
+	struct config_where	 set_at[CONFTAB_N];	/* last given */
+	int			 bad[CONFTAB_N];	/* lines in error */
 	struct config_where	 listen_at[CONFIG_MAX_LISTEN];
 	int			 errors;
 };

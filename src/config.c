@@ -248,7 +248,8 @@ cross_check(struct config_parser *p)
 	    !p->bad[lis]; i++)
 		if (cf->listen[i].proxy)
 			config_error(p, &p->listen_at[i], "listen: %s "
-			    "proxy-protocol needs proxy-from", cf->listen[i].text);
+			    "proxy-protocol needs proxy-from",
+			    cf->listen[i].text);
 	/* The source table must hold every live child's group. */
 	if (p->bad[mc] || p->bad[ms] || cf->max_children <= cf->max_sources)
 		return;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Printing a keyword's value by its type, as okd -T shows it and okd reads it back. */
+/* A keyword's value printed by its type, as okd -T shows it and okd reads it. */
 
 #include <stdio.h>
 #include <string.h>
@@ -142,7 +142,9 @@ print_rules(FILE *fp, const struct config *cf, const struct config_keyword *k)
 	const struct config_rule_file	*rf;
 	const struct acl_rule		*r;
 	char				 buf[CIDR_STRLEN];
-	size_t				 i = 0, j = 0, n = acl_count(&cf->acl);
+	size_t				 i = 0, j = 0, n;
+
+	n = acl_count(&cf->acl);
 
 	if (k->list != NULL)
 		return;

@@ -104,7 +104,8 @@ static const struct config_keyword table[] = {
 	  .reload = "that changes it builds a new table and copies every "
 	  "group into it" },
 	{ .name = "allow", .type = CONFIG_RULE, .repeat = 1,
-	  .action = ACL_ALLOW, .reload = "applies the list to new connections" },
+	  .action = ACL_ALLOW,
+	  .reload = "applies the list to new connections" },
 	{ .name = "deny", .type = CONFIG_RULE, .repeat = 1, .list = "allow",
 	  .action = ACL_DENY, .reload = "applies the list to new connections" },
 	{ .name = "allow-file", .type = CONFIG_RULE_FILE, .repeat = 1,

@@ -171,7 +171,7 @@ test_every_error_one_run(void **state)
 	rmdir(dir);
 }
 
-/* -T prints a rule file as its line, and that output checks and prints alike. */
+/* -T prints a rule file as its line; that output checks and prints alike. */
 static void
 test_print_rule_files(void **state)
 {

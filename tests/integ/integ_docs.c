@@ -988,11 +988,12 @@ test_keyword_table_documented(void **state)
 {
 	const struct config_keyword	*tab;
 	char				*conf5 = slurp("man/okd.conf.5");
-	char				*printed = okd_output("-T -f /dev/null", 0);
+	char				*printed;
 	size_t				 n;
 
 	(void)state;
 	assert_non_null(conf5);
+	printed = okd_output("-T -f /dev/null", 0);
 	tab = config_keywords(&n);
 	assert_int_equal(check_table(conf5, tab, n, printed), 0);
 	free(conf5);
