@@ -143,17 +143,17 @@ struct config_choice {
  */
 struct config_keyword {
 	const char			*name;
-	enum config_type		 type;
 	int64_t				 min, max;
 	const struct config_choice	*choices;
 	const char			*none;	/* unquoted "unset" */
-	int				 repeat;	/* a list */
 	const char			*list;	/* shares this list */
 	const char			*dflt;	/* as -T prints it */
 	const char			*reload; /* "A reload ..." */
 	const char			*note;	/* warned when given */
-	int				 action;	/* allow or deny */
 	size_t				 off, off2, size;
+	enum config_type		 type;
+	int				 repeat;	/* a list */
+	int				 action;	/* allow or deny */
 };
 
 int	config_load(struct config *, const char *, char *const *, size_t);

@@ -391,7 +391,6 @@ set_rule_file(struct config_parser *p, const struct config_keyword *k,
 	struct rule_file_arg	 a = { p, w[0].text };
 	struct stat		 st;
 	size_t			 before = acl_count(&cf->acl);
-	const char		*why = NULL;
 	int			 bad = 0;
 
 	(void)nw;
@@ -404,15 +403,16 @@ set_rule_file(struct config_parser *p, const struct config_keyword *k,
 	rf = &cf->rule_file[cf->nrule_file];
 	if (path(p, k, w[0].text, rf->path, sizeof(rf->path)) == -1)
 		return -1;
-	if (stat(rf->path, &st) == -1)
-		why = strerror(errno);
-	else if (!S_ISREG(st.st_mode))
-		why = "not a regular file";
-	else if ((bad = acl_add_file(&cf->acl, k->action, rf->path,
-	    rule_file_error, &a)) == -1)
-		why = strerror(errno);
-	if (why != NULL) {
-		config_error(p, &p->at, "%s: %s: %s", k->name, rf->path, why);
+	if (stat(rf->path, &st) == -1 || (S_ISREG(st.st_mode) &&
+	    (bad = acl_add_file(&cf->acl, k->action, rf->path,
+	    rule_file_error, &a)) == -1)) {
+		config_error(p, &p->at, "%s: %s: %s", k->name, rf->path,
+		    strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		config_error(p, &p->at, "%s: %s: not a regular file", k->name,
+		    rf->path);
 		return -1;
 	}
 	rf->action = (enum acl_action)k->action;
