@@ -21,12 +21,13 @@ struct acl_rule {
 };
 
 /*
- * A node of the prefix tree: the first bits of key, the lowest index of
- * the rules ending exactly here (ACL_NORULE when none), two children by
- * the next bit (0 when none).  Nodes 0 and 1 are the IPv4 and IPv6 roots.
+ * A node of the prefix tree: the first bits of key (the address as two
+ * words, leading bits first), the lowest index of the rules ending exactly
+ * here (ACL_NORULE when none), two children by the next bit (0 when none).
+ * Nodes 0 and 1 are the IPv4 and IPv6 roots.
  */
 struct acl_node {
-	uint8_t			key[16];
+	uint64_t		key[2];
 	uint32_t		child[2];
 	uint32_t		rule;
 	uint8_t			bits;
@@ -34,8 +35,10 @@ struct acl_node {
 
 /*
  * Rules in order, and one path-compressed binary tree per family over
- * them, built as rules are added.  It owns heap memory: a struct acl is
- * moved by plain assignment, ownership moving with it, and freed once.
+ * them, built as rules are added.  It owns memory, on the heap or, after
+ * acl_private(), from the allocator given (the supervisor's: memory
+ * children do not inherit): a struct acl is moved by plain assignment,
+ * ownership moving with it, and freed once.
  */
 struct acl {
 	struct acl_rule		*rule;
@@ -46,6 +49,9 @@ struct acl {
 	uint32_t		 capnode;
 	uint32_t		 star;	/* lowest "*" rule, ACL_NORULE when none */
 	uint32_t		 nfile;	/* acl_add_file calls so far */
+	/* Where the arrays live after acl_private(); NULL: the heap. */
+	void			*(*alloc)(size_t);
+	void			 (*release)(void *, size_t);
 };
 
 #define ACL_NORULE		UINT32_MAX
@@ -64,6 +70,8 @@ int		 acl_lookup(const struct acl *, const struct sockaddr *);
 size_t		 acl_count(const struct acl *);
 const struct acl_rule *acl_rule(const struct acl *, size_t);
 void		 acl_free(struct acl *);
+int		 acl_private(struct acl *, void *(*)(size_t),
+		    void (*)(void *, size_t));
 const char	*acl_action_name(enum acl_action);
 size_t		 acl_check_steps(const struct acl *, const struct sockaddr *);
 

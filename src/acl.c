@@ -18,39 +18,55 @@
 #define ROOT4		0
 #define ROOT6		1
 
-/* Returns bit i (0 is the most significant) of the address key. */
-static int
-bit_at(const uint8_t *key, int i)
+/*
+ * Addresses in the tree are two 64-bit words, the first holding the
+ * address's leading bits (an IPv4 address fills its top 32), so that a
+ * node is compared with one XOR and a count of leading zeros per word.
+ */
+static void
+to_words(const uint8_t *addr, uint64_t w[2])
 {
-	return (key[i >> 3] >> (7 - (i & 7))) & 1;
+	int	 i;
+
+	w[0] = w[1] = 0;
+	for (i = 0; i < 8; i++) {
+		w[0] = w[0] << 8 | addr[i];
+		w[1] = w[1] << 8 | addr[i + 8];
+	}
+}
+
+/* Returns bit i (0 is the most significant) of the words w. */
+static int
+bit_at(const uint64_t w[2], int i)
+{
+	return i < 64 ? (int)(w[0] >> (63 - i) & 1) :
+	    (int)(w[1] >> (127 - i) & 1);
 }
 
 /* Returns how many leading bits a and b share, at most max. */
 static int
-common_bits(const uint8_t *a, const uint8_t *b, int max)
+common_bits(const uint64_t a[2], const uint64_t b[2], int max)
 {
-	int	 i, n;
-	unsigned x;
+	uint64_t x;
+	int	 n;
 
-	for (i = 0; i * 8 < max; i++) {
-		if ((x = a[i] ^ b[i]) == 0)
-			continue;
-		n = i * 8 + __builtin_clz(x) - (int)(sizeof(x) * 8 - 8);
-		return n < max ? n : max;
-	}
-	return max;
+	if ((x = a[0] ^ b[0]) != 0)
+		n = __builtin_clzll(x);
+	else if ((x = a[1] ^ b[1]) != 0)
+		n = 64 + __builtin_clzll(x);
+	else
+		n = 128;
+	return n < max ? n : max;
 }
 
-/* Copies the first bits of src into dst, the rest of its 16 bytes zero. */
+/* Copies the first bits of src into dst, the rest zero. */
 static void
-copy_bits(uint8_t *dst, const uint8_t *src, int bits)
+copy_bits(uint64_t dst[2], const uint64_t src[2], int bits)
 {
-	int	 whole = bits / 8;
-
-	memset(dst, 0, 16);
-	memcpy(dst, src, (size_t)whole);
-	if (bits % 8 != 0)
-		dst[whole] = src[whole] & (uint8_t)(0xff << (8 - bits % 8));
+	dst[0] = bits >= 64 ? src[0] : bits == 0 ? 0 :
+	    src[0] & ~(UINT64_MAX >> bits);
+	dst[1] = bits >= 128 ? src[1] : bits <= 64 ? 0 :
+	    src[1] & ~(UINT64_MAX >> (bits - 64));
 }
 
 /* Empties the list: every peer is allowed.  Owns no memory yet. */
@@ -61,13 +77,51 @@ acl_init(struct acl *acl)
 	acl->star = ACL_NORULE;
 }
 
+/* Releases an array of len bytes, from the heap or from acl->alloc. */
+static void
+release(const struct acl *acl, void *p, size_t len)
+{
+	if (p == NULL)
+		return;
+	if (acl->release != NULL)
+		acl->release(p, len);
+	else
+		free(p);
+}
+
 /* Frees what acl owns and leaves it empty, as acl_init() does. */
 void
 acl_free(struct acl *acl)
 {
-	free(acl->rule);
-	free(acl->node);
+	release(acl, acl->rule, acl->cap * sizeof(*acl->rule));
+	release(acl, acl->node, (size_t)acl->capnode * sizeof(*acl->node));
 	acl_init(acl);
+}
+
+/*
+ * Resizes an array of oldcap to cap members of size bytes, its contents
+ * kept: on the heap, or from acl->alloc once acl_private() set it.  NULL
+ * with errno, the old array left as it was.
+ */
+static void *
+resize(const struct acl *acl, void *p, size_t oldcap, size_t cap,
+    size_t size)
+{
+	void	*q;
+
+	if (cap > SIZE_MAX / size) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (acl->alloc == NULL)
+		return realloc(p, cap * size);
+	if ((q = acl->alloc(cap * size)) == NULL)
+		return NULL;
+	if (oldcap > 0) {
+		memcpy(q, p, oldcap * size);
+		acl->release(p, oldcap * size);
+	}
+	return q;
 }
 
 /* Makes room for one more rule and two more nodes; -1 with errno. */
@@ -81,7 +135,8 @@ reserve(struct acl *acl)
 
 	if (acl->n == acl->cap) {
 		cap = acl->cap == 0 ? 16 : acl->cap * 2;
-		if ((r = reallocarray(acl->rule, cap, sizeof(*r))) == NULL)
+		if ((r = resize(acl, acl->rule, acl->cap, cap,
+		    sizeof(*r))) == NULL)
 			return -1;
 		acl->rule = r;
 		acl->cap = cap;
@@ -93,16 +148,55 @@ reserve(struct acl *acl)
 		return -1;
 	}
 	ncap = acl->capnode == 0 ? 16 : acl->capnode * 2;
-	if ((nd = reallocarray(acl->node, ncap, sizeof(*nd))) == NULL)
+	if ((nd = resize(acl, acl->node, acl->capnode, ncap,
+	    sizeof(*nd))) == NULL)
 		return -1;
 	acl->node = nd;
 	acl->capnode = ncap;
 	return 0;
 }
 
+/*
+ * Moves the arrays into memory from alloc, freed with release, and grows
+ * them there from then on.  The supervisor passes mem_private() once it
+ * forks only sessions, which never check access: fork then copies none
+ * of the list's page table entries and exit has none to clear, which a
+ * list of 100,000 prefixes would otherwise add to every connection.
+ * 0, or -1 with errno and acl unchanged.
+ */
+int
+acl_private(struct acl *acl, void *(*alloc)(size_t),
+    void (*rel)(void *, size_t))
+{
+	struct acl	 p = *acl;
+
+	if (acl->alloc != NULL)
+		return 0;
+	p.alloc = alloc;
+	p.release = rel;
+	p.rule = NULL;
+	p.node = NULL;
+	if (acl->cap > 0 && (p.rule = resize(&p, NULL, 0, acl->cap,
+	    sizeof(*p.rule))) == NULL)
+		return -1;
+	if (acl->capnode > 0 && (p.node = resize(&p, NULL, 0, acl->capnode,
+	    sizeof(*p.node))) == NULL) {
+		release(&p, p.rule, p.cap * sizeof(*p.rule));
+		return -1;
+	}
+	if (acl->n > 0)
+		memcpy(p.rule, acl->rule, acl->n * sizeof(*p.rule));
+	if (acl->nnode > 0)
+		memcpy(p.node, acl->node, acl->nnode * sizeof(*p.node));
+	free(acl->rule);
+	free(acl->node);
+	*acl = p;
+	return 0;
+}
+
 /* Appends a node for the first bits of key; room was reserved. */
 static uint32_t
-new_node(struct acl *acl, const uint8_t *key, int bits, uint32_t rule)
+new_node(struct acl *acl, const uint64_t key[2], int bits, uint32_t rule)
 {
 	struct acl_node	*nd = &acl->node[acl->nnode];
 
@@ -121,9 +215,11 @@ new_node(struct acl *acl, const uint8_t *key, int bits, uint32_t rule)
 static void
 tree_insert(struct acl *acl, const struct cidr *c, uint32_t r)
 {
+	uint64_t	 w[2];
 	uint32_t	 i, ci, mi;
 	int		 b, cp, max;
 
+	to_words(c->addr, w);
 	i = c->family == AF_INET ? ROOT4 : ROOT6;
 	for (;;) {
 		if (acl->node[i].bits == c->bits) {
@@ -131,24 +227,24 @@ tree_insert(struct acl *acl, const struct cidr *c, uint32_t r)
 				acl->node[i].rule = r;
 			return;
 		}
-		b = bit_at(c->addr, acl->node[i].bits);
+		b = bit_at(w, acl->node[i].bits);
 		if ((ci = acl->node[i].child[b]) == 0) {
-			ci = new_node(acl, c->addr, c->bits, r);
+			ci = new_node(acl, w, c->bits, r);
 			acl->node[i].child[b] = ci;
 			return;
 		}
 		max = c->bits < acl->node[ci].bits ? c->bits :
 		    acl->node[ci].bits;
-		cp = common_bits(c->addr, acl->node[ci].key, max);
+		cp = common_bits(w, acl->node[ci].key, max);
 		if (cp == acl->node[ci].bits) {
 			i = ci;
 			continue;
 		}
-		mi = new_node(acl, c->addr, cp, cp == c->bits ? r : ACL_NORULE);
+		mi = new_node(acl, w, cp, cp == c->bits ? r : ACL_NORULE);
 		acl->node[mi].child[bit_at(acl->node[ci].key, cp)] = ci;
 		if (cp < c->bits)
-			acl->node[mi].child[bit_at(c->addr, cp)] =
-			    new_node(acl, c->addr, c->bits, r);
+			acl->node[mi].child[bit_at(w, cp)] =
+			    new_node(acl, w, c->bits, r);
 		acl->node[i].child[b] = mi;
 		return;
 	}
@@ -159,8 +255,9 @@ static int
 rule_add(struct acl *acl, enum acl_action action, const struct cidr *c,
     uint32_t file)
 {
-	struct acl_rule	*r;
-	uint32_t	 idx;
+	static const uint64_t	 zero[2];
+	struct acl_rule		*r;
+	uint32_t		 idx;
 
 	if (acl->n >= INT_MAX) {
 		errno = ENOMEM;
@@ -169,8 +266,8 @@ rule_add(struct acl *acl, enum acl_action action, const struct cidr *c,
 	if (reserve(acl) == -1)
 		return -1;
 	if (acl->nnode == 0) {
-		(void)new_node(acl, c->addr, 0, ACL_NORULE);
-		(void)new_node(acl, c->addr, 0, ACL_NORULE);
+		(void)new_node(acl, zero, 0, ACL_NORULE);
+		(void)new_node(acl, zero, 0, ACL_NORULE);
 		if (reserve(acl) == -1)
 			return -1;
 	}
@@ -332,22 +429,24 @@ static uint32_t
 walk(const struct acl *acl, const struct srcaddr *a, size_t *steps)
 {
 	const struct acl_node	*nd;
+	uint64_t		 w[2];
 	uint32_t		 i, best = acl->star;
 	int			 max;
 
 	*steps = 0;
 	if (acl->nnode == 0)
 		return best;
+	to_words(a->addr, w);
 	i = a->family == AF_INET ? ROOT4 : ROOT6;
 	max = a->family == AF_INET ? 32 : 128;
 	for (;;) {
 		nd = &acl->node[i];
 		(*steps)++;
-		if (common_bits(nd->key, a->addr, nd->bits) != nd->bits)
+		if (common_bits(nd->key, w, nd->bits) != nd->bits)
 			break;
 		if (nd->rule < best)
 			best = nd->rule;
-		if (nd->bits == max || (i = nd->child[bit_at(a->addr,
+		if (nd->bits == max || (i = nd->child[bit_at(w,
 		    nd->bits)]) == 0)
 			break;
 	}

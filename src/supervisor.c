@@ -115,6 +115,11 @@ supervisor_init(struct supervisor *sv, struct config *cf,
 		log_warn("source table");
 		return -1;
 	}
+	/* Sessions never check access: they need not inherit the list. */
+	if (acl_private(&cf->acl, mem_private, mem_release) == -1) {
+		log_warn("access list");
+		return -1;
+	}
 	if (outcomes_init(&sv->live->outcomes, CONFIG_MAX_CHILDREN +
 	    ADMIT_EVICT_MAX) == -1) {
 		log_warn("session outcomes");
@@ -254,6 +259,8 @@ reload_prepare(struct supervisor *sv, struct config *next,
 	if (config_load(next, sv->confpath, sv->overrides,
 	    sv->noverrides) == -1)
 		return "the configuration has errors";
+	if (acl_private(&next->acl, mem_private, mem_release) == -1)
+		return "no memory for the access list";
 	if (sv->debug)
 		supervisor_debug(next);
 	/* Root is given up for good at start: the ids cannot change. */
