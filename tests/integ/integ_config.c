@@ -2,7 +2,8 @@
 /*
  * The configuration through the real build/okd: deny-file and allow-file
  * rules applied and read again at each reload, every error of a file in
- * one okd -t run with its line, and -T printing rule files as written.
+ * one okd -t run with its line, -T printing rule files as written, and
+ * the default file's rule.
  */
 
 #include <setjmp.h>
@@ -201,6 +202,33 @@ test_print_rule_files(void **state)
 	rmdir(dir);
 }
 
+/*
+ * Without -f the default file is read when it exists, else the built-in
+ * defaults serve; main.c decides this before -i, -D or -T part ways.
+ */
+static void
+test_no_default_file(void **state)
+{
+	char	a[8192], b[8192];
+
+	(void)state;
+	if (access(OKD_CONF_PATH, F_OK) == 0) {
+		print_message("skipped: %s exists\n", OKD_CONF_PATH);
+		skip();
+	}
+	assert_int_equal(run_capture("${OKD_BIN:-build/okd} -T", a, sizeof(a),
+	    5000), 0);
+	assert_int_equal(run_capture("${OKD_BIN:-build/okd} -T -f /dev/null",
+	    b, sizeof(b), 5000), 0);
+	assert_string_equal(a, b);
+	assert_int_equal(run_capture("${OKD_BIN:-build/okd} -t", a, sizeof(a),
+	    5000), 0);
+	assert_string_equal(a, "configuration OK\n");
+	/* A file named with -f must exist. */
+	assert_int_equal(run_capture("${OKD_BIN:-build/okd} -t -f "
+	    "/nonexistent/okd.conf 2>/dev/null", a, sizeof(a), 5000), 78);
+}
+
 int
 main(void)
 {
@@ -208,6 +236,7 @@ main(void)
 		cmocka_unit_test_teardown(test_deny_file_reloaded, teardown),
 		cmocka_unit_test(test_every_error_one_run),
 		cmocka_unit_test(test_print_rule_files),
+		cmocka_unit_test(test_no_default_file),
 	};
 
 	return cmocka_run_group_tests_name("integ_config", tests, NULL, NULL);
