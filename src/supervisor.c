@@ -295,7 +295,8 @@ reload(struct supervisor *sv)
 	const char	*why;
 
 	notify_reloading();
-	log_info("reloading %s", sv->confpath);
+	log_info("reloading %s", sv->confpath != NULL ? sv->confpath :
+	    OKD_CONF_PATH);
 	memset(&sources, 0, sizeof(sources));
 	if ((next = calloc(1, sizeof(*next))) == NULL)
 		why = "out of memory";
@@ -305,6 +306,8 @@ reload(struct supervisor *sv)
 		log_warnx("reload failed: %s; keeping the running "
 		    "configuration", why);
 		srctable_free(&sources);
+		if (next != NULL)
+			config_free(next);
 		free(next);
 		notify_ready();
 		return;
@@ -313,6 +316,8 @@ reload(struct supervisor *sv)
 		srctable_free(&sv->live->sources);
 		sv->live->sources = sources;
 	}
+	/* Ownership moves with the struct: the old one's memory goes first. */
+	config_free(sv->cf);
 	*sv->cf = *next;
 	free(next);
 	session_load(sv->cf);
