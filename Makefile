@@ -84,12 +84,16 @@ test_mem_OBJS		= mem.o tests/okdtest.o
 test_parse_OBJS		= parse.o
 test_reply_OBJS		= reply.o
 test_proxy_OBJS		= proxy.o
-test_config_OBJS	= config.o parse.o log.o acl.o cidr.o bucket.o
-test_session_OBJS	= session.o reply.o log.o parse.o config.o acl.o \
+# Config objects: the parser, its keyword table, setting and printing values.
+CONFIG_OBJS		= config.o conftab.o confset.o confprint.o
+# test_config's config.o reads its own default file (OKD_CONF_PATH).
+test_config_OBJS	= tests/config_dflt.o conftab.o confset.o confprint.o \
+			  parse.o log.o acl.o cidr.o bucket.o
+test_session_OBJS	= session.o reply.o log.o parse.o $(CONFIG_OBJS) acl.o \
 			  cidr.o bucket.o
 test_session_WRAP	= write send
 SUPERVISOR_OBJS		= supervisor.o intake.o child.o admit.o clock.o status.o \
-			  signals.o children.o listener.o config.o parse.o log.o \
+			  signals.o children.o listener.o $(CONFIG_OBJS) parse.o log.o \
 			  notify.o session.o reply.o acl.o cidr.o bucket.o \
 			  srctable.o sandbox.o privdrop.o peer.o pending.o \
 			  proxy.o mem.o outcome.o
@@ -98,23 +102,24 @@ test_supervisor_WRAP	= fork
 test_intake_OBJS	= $(SUPERVISOR_OBJS)
 test_intake_WRAP	= fork accept4
 test_child_OBJS		= child.o privdrop.o sandbox.o session.o reply.o log.o \
-			  parse.o config.o acl.o cidr.o bucket.o outcome.o mem.o \
+			  parse.o $(CONFIG_OBJS) acl.o cidr.o bucket.o outcome.o mem.o \
 			  tests/okdtest.o
 
 # Protection: access list, per-source limits, sandbox, privilege drop.
 UNIT_TESTS	+= cidr acl bucket srctable sandbox privdrop admit pending
 test_pending_OBJS	= pending.o proxy.o clock.o
-test_admit_OBJS		= admit.o acl.o cidr.o bucket.o config.o parse.o log.o
+test_admit_OBJS		= admit.o acl.o cidr.o bucket.o $(CONFIG_OBJS) parse.o log.o
 test_cidr_OBJS		= cidr.o
 test_acl_OBJS		= acl.o cidr.o
 test_bucket_OBJS	= bucket.o
 test_srctable_OBJS	= srctable.o bucket.o cidr.o mem.o
-test_sandbox_OBJS	= sandbox.o session.o reply.o log.o parse.o config.o acl.o \
+test_sandbox_OBJS	= sandbox.o session.o reply.o log.o parse.o $(CONFIG_OBJS) acl.o \
 			  cidr.o bucket.o
 test_privdrop_OBJS	= privdrop.o
 
 # Integration tests drive the real build/okd over loopback.
-INTEG_TESTS	= okd clients protect proxy activation systemd docs limits logsink privsep
+INTEG_TESTS	= okd clients protect proxy activation systemd docs limits logsink privsep \
+		  config
 
 TEST_BINS	= $(UNIT_TESTS:%=$(B)/tests/test_%) $(INTEG_TESTS:%=$(B)/tests/integ_%)
 TESTLIB		= $(B)/tests/okdtest.o
@@ -136,6 +141,19 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_test,$(t))))
 
 $(B)/tests/integ_%: $(B)/tests/integ_%.o $(TESTLIB)
 	$(CC) $(OKD_CFLAGS) $(CFLAGS) $(OKD_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcmocka -lutil -lpthread
+
+# integ_docs reads the keyword table itself (config_keywords()).
+integ_docs_OBJS	= $(CONFIG_OBJS) parse.o log.o acl.o cidr.o bucket.o
+$(B)/tests/integ_docs: $(addprefix $(B)/,$(integ_docs_OBJS))
+
+# config.c again, with a default file of the test's own that test_config
+# creates and removes; test_config.o is told the same path.
+TEST_CONF_PATH	= -UOKD_CONF_PATH \
+		  -DOKD_CONF_PATH='"$(abspath $(B))/tests/okd-default.conf"'
+$(B)/tests/test_config.o $(B)/tests/config_dflt.o: \
+    OKD_CPPFLAGS += $(TEST_CONF_PATH)
+$(B)/tests/config_dflt.o: src/config.c $(wildcard include/*.h) Makefile | $(B)/tests
+	$(CC) $(OKD_CPPFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) $(OKD_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 # The systemd test drives tests/systemd/*.sh; it needs none of okdtest.
 $(B)/tests/integ_systemd: $(B)/tests/integ_systemd.o
@@ -241,6 +259,7 @@ $(B)/tests/integ_memcheck.o: tests/integ/memcheck.c $(HDRS) | $(B)/tests
 
 # The benchmark lives with its own rules.
 -include tests/bench/bench.mk
+-include tests/bench/work.mk
 
 # Fuzzing and static analysis (make fuzz, make lint) live with their own rules.
 -include tests/fuzz/fuzz.mk

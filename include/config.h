@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* The configuration: its parsed form, loading with overrides, and the effective-config printer. */
+/* The configuration: its parsed form, its keyword table, loading, -T. */
 #ifndef CONFIG_H
 #define CONFIG_H
 
@@ -39,9 +39,9 @@ enum overload_mode {
 /* sandbox: how children are shut in (sandbox.h has the mechanisms). */
 enum sandbox_use {
 	SANDBOX_USE_OFF,
-	SANDBOX_USE_ON,		/* strict mode or the filter, by session length */
-	SANDBOX_USE_STRICT,	/* strict mode where it can be had */
-	SANDBOX_USE_FILTER	/* the filter always */
+	SANDBOX_USE_ON,		/* the filter */
+	SANDBOX_USE_STRICT,	/* the filter: kept for older files */
+	SANDBOX_USE_FILTER	/* the filter: kept for older files */
 };
 
 /* How much of a peer's address the logs and titles show. */
@@ -58,9 +58,18 @@ struct listen_conf {
 	int			proxy;		/* expects a PROXY header */
 };
 
+/* An allow-file or deny-file line: its rules are acl rules at..at+n-1. */
+struct config_rule_file {
+	char			path[CONFIG_PATH_MAX];
+	enum acl_action		action;
+	size_t			at;	/* rules before its own */
+	size_t			n;	/* rules it added */
+};
+
 /*
- * Fixed-size on purpose: the supervisor holds one, and fork copies nothing
- * the supervisor does not touch.
+ * Fixed-size but for the access list and its files, which it owns: a
+ * struct config is moved by plain assignment, ownership moving with it,
+ * and freed once with config_free().
  */
 struct config {
 	struct listen_conf	listen[CONFIG_MAX_LISTEN];
@@ -101,11 +110,57 @@ struct config {
 	struct cidr		health_from[CONFIG_MAX_HEALTH_FROM];	/* health checkers */
 	size_t			nhealth_from;
 	int			fair_share;	/* at max-children, the biggest group yields */
+	struct config_rule_file	*rule_file;	/* allow-file, deny-file lines */
+	size_t			nrule_file;
+};
+
+/* How a keyword's value is written, read and printed. */
+enum config_type {
+	CONFIG_NUMBER,		/* decimal, min to max */
+	CONFIG_DURATION,	/* milliseconds, min to max */
+	CONFIG_SIZE,		/* bytes, optional k, min to max */
+	CONFIG_CHOICE,		/* one word of choices */
+	CONFIG_BYTES,		/* 1 to size bytes, escapes when quoted */
+	CONFIG_NAME,		/* one word */
+	CONFIG_PATH,		/* one word, an absolute path */
+	CONFIG_PREFIXES,	/* prefixes, up to max, one a line */
+	CONFIG_LISTEN,		/* address:port [proxy-protocol] */
+	CONFIG_RATE,		/* off | N/DURATION [burst B] */
+	CONFIG_LENGTHS,		/* IPv4 and IPv6 prefix lengths */
+	CONFIG_RULE,		/* an allow or deny prefix */
+	CONFIG_RULE_FILE	/* a file of allow or deny prefixes */
+};
+
+struct config_choice {
+	const char	*name;
+	int		 value;
+};
+
+/*
+ * One keyword, declared once: the parser, okd -T and the documentation
+ * check (integ_docs) all read this.  Values live in struct config at off
+ * (a count or length at off2), size bytes wide.
+ */
+struct config_keyword {
+	const char			*name;
+	int64_t				 min, max;
+	const struct config_choice	*choices;
+	const char			*none;	/* unquoted "unset" */
+	const char			*list;	/* shares this list */
+	const char			*dflt;	/* as -T prints it */
+	const char			*reload; /* "A reload ..." */
+	const char			*note;	/* warned when given */
+	size_t				 off, off2, size;
+	enum config_type		 type;
+	int				 repeat;	/* a list */
+	int				 action;	/* allow or deny */
 };
 
 int	config_load(struct config *, const char *, char *const *, size_t);
 int	config_parse(struct config *, FILE *, const char *, char *const *,
 	    size_t);
 void	config_print(FILE *, const struct config *);
+void	config_free(struct config *);
+const struct config_keyword *config_keywords(size_t *);
 
 #endif

@@ -254,7 +254,7 @@ main(int argc, char *argv[], char *envp[])
 {
 	struct pidfh		*pfh = NULL;
 	struct privdrop		 pd;
-	const char		*path = OKD_CONF_PATH;
+	const char		*path = NULL;	/* the default file, if any */
 	size_t			 nov = 0;
 	int			 ch, debug = 0, fg = 0, inetd = 0, check = 0;
 	int			 print = 0, r, ready = -1;
@@ -306,13 +306,16 @@ main(int argc, char *argv[], char *envp[])
 	 * A reload after detaching starts from "/": keep the path absolute,
 	 * but not resolved, so each reload follows the links anew (a
 	 * Kubernetes ConfigMap swaps okd.conf -> ..data/okd.conf by
-	 * renaming ..data to a new directory).
+	 * renaming ..data to a new directory).  Without -f, the default
+	 * file is read when it exists, for -i and -D alike.
 	 */
-	if (absolute_path(path, confpath, sizeof(confpath)) == -1) {
-		log_errx("%s: path too long", path);
-		exit(OKD_EXIT_CONFIG);
+	if (path != NULL) {
+		if (absolute_path(path, confpath, sizeof(confpath)) == -1) {
+			log_errx("%s: path too long", path);
+			exit(OKD_EXIT_CONFIG);
+		}
+		path = confpath;
 	}
-	path = confpath;
 	if (config_load(&conf, path, ov, nov) == -1)
 		exit(OKD_EXIT_CONFIG);
 	if (debug)
@@ -368,5 +371,6 @@ main(int argc, char *argv[], char *envp[])
 	log_startup(0);
 	r = supervisor_run(&sv);
 	pidfile_release(pfh);
+	config_free(&conf);
 	return r;
 }

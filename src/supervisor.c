@@ -115,6 +115,11 @@ supervisor_init(struct supervisor *sv, struct config *cf,
 		log_warn("source table");
 		return -1;
 	}
+	/* Sessions never check access: they need not inherit the list. */
+	if (acl_private(&cf->acl, mem_private, mem_release) == -1) {
+		log_warn("access list");
+		return -1;
+	}
 	if (outcomes_init(&sv->live->outcomes, CONFIG_MAX_CHILDREN +
 	    ADMIT_EVICT_MAX) == -1) {
 		log_warn("session outcomes");
@@ -254,6 +259,8 @@ reload_prepare(struct supervisor *sv, struct config *next,
 	if (config_load(next, sv->confpath, sv->overrides,
 	    sv->noverrides) == -1)
 		return "the configuration has errors";
+	if (acl_private(&next->acl, mem_private, mem_release) == -1)
+		return "no memory for the access list";
 	if (sv->debug)
 		supervisor_debug(next);
 	/* Root is given up for good at start: the ids cannot change. */
@@ -288,7 +295,8 @@ reload(struct supervisor *sv)
 	const char	*why;
 
 	notify_reloading();
-	log_info("reloading %s", sv->confpath);
+	log_info("reloading %s", sv->confpath != NULL ? sv->confpath :
+	    OKD_CONF_PATH);
 	memset(&sources, 0, sizeof(sources));
 	if ((next = calloc(1, sizeof(*next))) == NULL)
 		why = "out of memory";
@@ -298,6 +306,8 @@ reload(struct supervisor *sv)
 		log_warnx("reload failed: %s; keeping the running "
 		    "configuration", why);
 		srctable_free(&sources);
+		if (next != NULL)
+			config_free(next);
 		free(next);
 		notify_ready();
 		return;
@@ -306,6 +316,8 @@ reload(struct supervisor *sv)
 		srctable_free(&sv->live->sources);
 		sv->live->sources = sources;
 	}
+	/* Ownership moves with the struct: the old one's memory goes first. */
+	config_free(sv->cf);
 	*sv->cf = *next;
 	free(next);
 	session_load(sv->cf);

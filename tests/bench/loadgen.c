@@ -26,6 +26,10 @@
 #define MAX_CONNS	20000
 #define MAX_REPLY	256
 #define SWEEP_MS	50
+/* -s: sources 127.1.0.0 and up; the stride, a prime past SRC_MAX, is coprime to any count. */
+#define SRC_BASE	0x7f010000U
+#define SRC_MAX		(1 << 22)
+#define SRC_STRIDE	4194319U
 
 enum state {
 	ST_IDLE,
@@ -68,6 +72,8 @@ struct run {
 	size_t			 payloadlen;
 	const char		*reply;
 	size_t			 replylen;
+	uint32_t		 nsrc;		/* -s: source addresses, 0: any */
+	uint32_t		 src;		/* the next one's index */
 
 	int			 ep;
 	struct slot		*slots;
@@ -93,7 +99,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: loadgen [-c conns] [-m trips] [-t seconds] "
 	    "[-T op-timeout] [-p payload] [-r reply] [-H hold | -w]\n"
-	    "               address port\n");
+	    "               [-s sources[+first]] address port\n");
 	exit(2);
 }
 
@@ -239,6 +245,44 @@ slot_send(struct run *r, struct slot *s)
 	s->t_deadline = now_ns() + r->optimeout_ns;
 }
 
+/*
+ * With -s N, binds fd to the next of N sources 127.1.0.0 + i: every
+ * index once in each N connections, in an order that spreads them, and
+ * the port left to connect() so each address has the whole port range.
+ */
+static int
+bind_source(struct run *r, int fd)
+{
+	struct sockaddr_in sin;
+	int on = 1;
+
+	if (r->nsrc == 0)
+		return 0;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(SRC_BASE + r->src);
+	r->src = (uint32_t)(((uint64_t)r->src + SRC_STRIDE) % r->nsrc);
+	if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on,
+	    sizeof(on)) == -1)
+		return -1;
+	return bind(fd, (struct sockaddr *)&sin, sizeof(sin));
+}
+
+/* -s N[+K]: N sources, starting at the K-th of their sequence. */
+static void
+sources(struct run *r, char *arg)
+{
+	char *plus;
+	uint64_t k = 0;
+
+	if ((plus = strchr(arg, '+')) != NULL) {
+		*plus = '\0';
+		k = (uint64_t)number(plus + 1, 0, LONG_MAX, "first source");
+	}
+	r->nsrc = (uint32_t)number(arg, 1, SRC_MAX, "sources");
+	r->src = (uint32_t)(k % r->nsrc * (SRC_STRIDE % r->nsrc) % r->nsrc);
+}
+
 static void
 slot_open(struct run *r, struct slot *s)
 {
@@ -247,6 +291,11 @@ slot_open(struct run *r, struct slot *s)
 	fd = socket(r->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
 	if (fd == -1) {
+		r->errors[ERR_OTHER]++;
+		return;
+	}
+	if (bind_source(r, fd) == -1) {
+		close(fd);
 		r->errors[ERR_OTHER]++;
 		return;
 	}
@@ -586,7 +635,7 @@ main(int argc, char *argv[])
 	r.optimeout_ns = 2000000000ULL;
 	r.payload = "ping\n";
 	r.reply = "OK";
-	while ((ch = getopt(argc, argv, "c:H:m:p:r:t:T:w")) != -1) {
+	while ((ch = getopt(argc, argv, "c:H:m:p:r:s:t:T:w")) != -1) {
 		switch (ch) {
 		case 'c':
 			r.conns = (int)number(optarg, 1, MAX_CONNS, "conns");
@@ -602,6 +651,9 @@ main(int argc, char *argv[])
 			break;
 		case 'r':
 			r.reply = optarg;
+			break;
+		case 's':
+			sources(&r, optarg);
 			break;
 		case 't':
 			r.seconds = (double)number(optarg, 1, MAX_SECONDS,
@@ -623,6 +675,10 @@ main(int argc, char *argv[])
 	if (argc != 2)
 		usage();
 	parse_target(&r, argv[0], argv[1]);
+	if (r.nsrc > 0 && r.addr.ss_family != AF_INET) {
+		fprintf(stderr, "loadgen: -s needs an IPv4 target\n");
+		return 2;
+	}
 	r.payloadlen = strlen(r.payload);
 	r.replylen = strlen(r.reply);
 	if (r.payloadlen == 0 || r.replylen == 0 || r.replylen > MAX_REPLY) {

@@ -14,7 +14,7 @@ FUZZ_NAMES	= config escapes addr proxy
 FZ		= $(B)/fuzz
 
 # The modules each harness links, besides its own file.
-fuzz_config_OBJS	= config.o parse.o log.o acl.o cidr.o bucket.o
+fuzz_config_OBJS	= $(CONFIG_OBJS) parse.o log.o acl.o cidr.o bucket.o
 fuzz_escapes_OBJS	= parse.o
 fuzz_addr_OBJS		= parse.o cidr.o
 fuzz_proxy_OBJS		= proxy.o

@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "config.h"
+
 #define LINE_MAX_LEN	4096
 #define MAX_ITEMS	256
 #define NAME_LEN	64
@@ -382,71 +384,86 @@ check_defaults(const char *conf5, const char *printed)
 	return bad;
 }
 
-/* Names of the keyword table in src/config.c: { "name", KW_... }. */
-static size_t
-table_keywords(const char *config_c, char names[][NAME_LEN], size_t max)
+/* The value -T printed for name (values joined by ", "), or NULL. */
+static const char *
+printed_value(const struct keyword *kw, size_t n, const char *name)
 {
-	const char	*p = config_c, *q;
-	size_t		 n = 0, len;
+	size_t	i;
 
-	while (n < max && (p = strstr(p, "{ \"")) != NULL) {
-		p += 3;
-		len = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789-");
-		q = p + len;
-		if (len == 0 || *q != '"' || q[1] != ',')
-			continue;
-		q += 2;
-		q += strspn(q, " \t");
-		if (!starts(q, "KW_"))
-			continue;
-		snprintf(names[n++], NAME_LEN, "%.*s", (int)len, p);
+	for (i = 0; i < n; i++)
+		if (strcmp(kw[i].name, name) == 0)
+			return kw[i].value;
+	return NULL;
+}
+
+/* One entry of the table against its entry in KEYWORDS and what -T printed. */
+static int
+check_entry(const char *keys, const struct config_keyword *k,
+    const struct keyword *kw, size_t nkw)
+{
+	char		 head[LINE_MAX_LEN], want[VALUE_LEN + 64], *e;
+	const char	*v = printed_value(kw, nkw, k->name);
+	int		 bad = 0;
+
+	if ((e = entry(keys, ".It Ic ", k->name, head, sizeof(head))) == NULL)
+		return problem("okd.conf.5: no \".It Ic %s\" for a keyword of "
+		    "the table (src/conftab.c)", k->name);
+	if (k->dflt == NULL) {
+		if (!has_line(e, "There is no default."))
+			bad += problem("okd.conf.5: %s: the table gives no "
+			    "default, so the entry needs \"There is no "
+			    "default.\"", k->name);
+		if (v != NULL)
+			bad += problem("okd -T -f /dev/null prints %s %s, but "
+			    "the table gives it no default", k->name, v);
+	} else {
+		snprintf(want, sizeof(want), "The default is %s.", k->dflt);
+		if (!has_line(e, want))
+			bad += problem("okd.conf.5: entry %s lacks the line "
+			    "\"%s\" (the table's default)", k->name, want);
+		if (v == NULL || strcmp(v, k->dflt) != 0)
+			bad += problem("okd -T -f /dev/null prints %s %s, the "
+			    "table's default is %s", k->name,
+			    v != NULL ? v : "nothing", k->dflt);
 	}
-	return n;
+	snprintf(want, sizeof(want), "A reload %s.", k->reload);
+	if (!has_line(e, want))
+		bad += problem("okd.conf.5: entry %s lacks the line \"%s\" "
+		    "(the table's effect on reload)", k->name, want);
+	free(e);
+	return bad;
 }
 
 /*
- * Each keyword of the table has an entry, one -T does not print says it has
- * no default, and the list holds no keyword the code does not know.
+ * Each keyword of the table has an entry with its default (or "There is
+ * no default.") and its effect on reload, -T prints that default, and the
+ * list holds no keyword the table does not know.
  */
 static int
-check_table(const char *conf5, const char *config_c, const char *printed)
+check_table(const char *conf5, const struct config_keyword *tab, size_t n,
+    const char *printed)
 {
 	struct keyword	 kw[MAX_ITEMS];
-	char		 names[MAX_ITEMS][NAME_LEN], head[LINE_MAX_LEN];
-	char		 line[LINE_MAX_LEN], w[VALUE_LEN], *keys, *e;
+	char		 line[LINE_MAX_LEN], w[VALUE_LEN], *keys;
 	const char	*p;
-	size_t		 n, nkw, i, j;
+	size_t		 nkw, i;
 	int		 bad = 0, ignore;
 
-	if ((n = table_keywords(config_c, names, MAX_ITEMS)) == 0)
-		return problem("src/config.c: no keyword table "
-		    "({ \"name\", KW_... }) found");
+	if (n == 0)
+		return problem("config_keywords(): an empty table");
 	nkw = parse_print(printed, kw, MAX_ITEMS, &ignore);
 	if ((keys = section(conf5, "KEYWORDS")) == NULL)
 		return problem("okd.conf.5: no .Sh KEYWORDS");
-	for (i = 0; i < n; i++) {
-		if ((e = entry(keys, ".It Ic ", names[i], head,
-		    sizeof(head))) == NULL) {
-			bad += problem("okd.conf.5: no \".It Ic %s\" for a "
-			    "keyword of src/config.c", names[i]);
-			continue;
-		}
-		for (j = 0; j < nkw && strcmp(kw[j].name, names[i]) != 0; j++)
-			;
-		if (j == nkw && !has_line(e, "There is no default."))
-			bad += problem("okd.conf.5: %s: okd -T prints no "
-			    "default, so the entry needs \"There is no "
-			    "default.\"", names[i]);
-		free(e);
-	}
+	for (i = 0; i < n; i++)
+		bad += check_entry(keys, &tab[i], kw, nkw);
 	for (p = keys; next_line(&p, line, sizeof(line));) {
 		if (!word_after(line, ".It Ic ", w, sizeof(w)))
 			continue;
-		for (i = 0; i < n && strcmp(names[i], w) != 0; i++)
+		for (i = 0; i < n && strcmp(tab[i].name, w) != 0; i++)
 			;
 		if (i == n)
 			bad += problem("okd.conf.5: \".It Ic %s\" is not a "
-			    "keyword of src/config.c", w);
+			    "keyword of the table (src/conftab.c)", w);
 	}
 	free(keys);
 	return bad;
@@ -969,16 +986,17 @@ test_defaults_documented(void **state)
 static void
 test_keyword_table_documented(void **state)
 {
-	char	*conf5 = slurp("man/okd.conf.5");
-	char	*config_c = slurp("src/config.c");
-	char	*printed = okd_output("-T -f /dev/null", 0);
+	const struct config_keyword	*tab;
+	char				*conf5 = slurp("man/okd.conf.5");
+	char				*printed;
+	size_t				 n;
 
 	(void)state;
 	assert_non_null(conf5);
-	assert_non_null(config_c);
-	assert_int_equal(check_table(conf5, config_c, printed), 0);
+	printed = okd_output("-T -f /dev/null", 0);
+	tab = config_keywords(&n);
+	assert_int_equal(check_table(conf5, tab, n, printed), 0);
 	free(conf5);
-	free(config_c);
 	free(printed);
 }
 
@@ -1058,19 +1076,19 @@ test_checks_catch_drift(void **state)
 	char	*conf5 = slurp("man/okd.conf.5");
 	char	*okd8 = slurp("man/okd.8");
 	char	*okd_h = slurp("include/okd.h");
-	char	*config_c = slurp("src/config.c");
 	char	*main_c = slurp("src/main.c");
 	char	*src = slurp_sources();
 	char	*printed = okd_output("-T -f /dev/null", 0);
 	char	*usage = okd_output("-h", 0);
 	char	*m, *r, from[NAME_LEN + 16], to[NAME_LEN + 16];
-	size_t	 n;
+	size_t	 n, ntab;
+	const struct config_keyword	*tab;
+	static struct config_keyword	 fake[MAX_ITEMS];
 
 	(void)state;
 	assert_non_null(conf5);
 	assert_non_null(okd8);
 	assert_non_null(okd_h);
-	assert_non_null(config_c);
 	assert_non_null(main_c);
 	assert_non_null(src);
 	quiet = 1;
@@ -1079,10 +1097,21 @@ test_checks_catch_drift(void **state)
 	m = appended(printed, "frobnicate 3\n");
 	assert_true(check_defaults(conf5, m) > 0);
 	free(m);
-	/* A new keyword in the table, with no entry. */
-	m = appended(config_c, "{ \"frobnicate\", KW_FROBNICATE, 0, 1 },\n");
-	assert_true(check_table(conf5, m, printed) > 0);
-	free(m);
+	/* A keyword added to the table, with no entry. */
+	tab = config_keywords(&ntab);
+	assert_true(ntab < MAX_ITEMS);
+	memcpy(fake, tab, ntab * sizeof(*tab));
+	fake[ntab] = tab[ntab - 1];
+	fake[ntab].name = "frobnicate";
+	assert_true(check_table(conf5, fake, ntab + 1, printed) > 0);
+	/* A default or an effect on reload changed in the table only. */
+	fake[1].dflt = "6";
+	assert_true(check_table(conf5, fake, ntab, printed) > 0);
+	fake[1] = tab[1];
+	fake[1].reload = "does something new";
+	assert_true(check_table(conf5, fake, ntab, printed) > 0);
+	fake[1] = tab[1];
+	assert_int_equal(check_table(conf5, fake, ntab, printed), 0);
 	/* A default changed in the code: the first line's value grows. */
 	n = strcspn(printed, "\n");
 	m = malloc(strlen(printed) + 2);
@@ -1097,7 +1126,7 @@ test_checks_catch_drift(void **state)
 	snprintf(to, sizeof(to), ".It Ic %.*sx ", (int)n, printed);
 	m = replaced(conf5, from, to);
 	assert_true(check_defaults(m, printed) > 0);
-	assert_true(check_table(m, config_c, printed) > 0);
+	assert_true(check_table(m, tab, ntab, printed) > 0);
 	free(m);
 	/* A new flag in usage(). */
 	m = appended(usage, " [-Z zed]");
@@ -1136,7 +1165,6 @@ test_checks_catch_drift(void **state)
 	free(conf5);
 	free(okd8);
 	free(okd_h);
-	free(config_c);
 	free(main_c);
 	free(src);
 	free(printed);

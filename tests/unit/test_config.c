@@ -4,9 +4,11 @@
  * its file:line, -o overrides, all-or-nothing, and -T read back unchanged.
  */
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,7 +137,7 @@ test_protection_keywords(void **state)
 	assert_int_equal(cf.acl.n, 0);
 	assert_string_equal(cf.user, "nobody");
 	assert_string_equal(cf.group, "nogroup");
-	assert_string_equal(cf.chroot, OKD_CHROOT);
+	assert_string_equal(cf.chroot, "");
 	assert_int_equal(cf.sandbox, SANDBOX_USE_ON);
 	assert_int_equal(cf.max_session_ms, 0);
 	assert_int_equal(cf.log_peer, LOG_PEER_FULL);
@@ -174,6 +176,7 @@ test_protection_keywords(void **state)
 	assert_int_equal(cf.sandbox, SANDBOX_USE_OFF);
 	assert_int_equal(cf.max_session_ms, 3600000);
 	assert_int_equal(cf.log_peer, LOG_PEER_PREFIX);
+	config_free(&cf);
 	/* rate-limit without burst: the burst is N. */
 	assert_int_equal(parse(&cf, "rate-limit 5/2s\n", NULL, 0), 0);
 	assert_int_equal(cf.rate.burst, 5);
@@ -197,7 +200,7 @@ test_protection_errors(void **state)
 	expect_error("refuse-message \"\"\n", "refuse-message: empty");
 	expect_error("max-sources 0\n", "max-sources: \"0\" is too small");
 	expect_error("max-children 300\nmax-sources 100\n",
-	    "max-children 300 exceeds max-sources 100");
+	    "t.conf:1: max-children: 300 exceeds max-sources 100");
 	expect_error("allow 10.0.0.1/8\n", "t.conf:1: allow: \"10.0.0.1/8\": host bits set");
 	expect_error("deny 300.0.0.0/8\n", "t.conf:1: deny: \"300.0.0.0/8\"");
 	expect_error("chroot var/empty\n", "chroot: \"var/empty\" is not an absolute path");
@@ -228,7 +231,7 @@ test_proxy_keywords(void **state)
 	assert_int_equal(cf.proxy_timeout_ms, 3000);
 	assert_int_equal(cf.reuse_port, 1);
 	expect_error("listen 127.0.0.1:1 proxy-protocol\n",
-	    "t.conf: a proxy-protocol listener needs proxy-from");
+	    "t.conf:1: listen: 127.0.0.1:1 proxy-protocol needs proxy-from");
 	expect_error("listen 127.0.0.1:1 proxy\n",
 	    "t.conf:1: listen: unknown option \"proxy\"");
 	expect_error("proxy-from 10.0.0.1/8\n", "proxy-from: \"10.0.0.1/8\": host bits set");
@@ -248,6 +251,7 @@ test_acl_override(void **state)
 	assert_int_equal(cf.acl.n, 2);
 	assert_int_equal(cf.acl.rule[0].action, ACL_DENY);
 	assert_int_equal(cf.acl.rule[1].action, ACL_ALLOW);
+	config_free(&cf);
 }
 
 static void
@@ -427,7 +431,7 @@ test_print_reads_back(void **state)
 {
 	struct config	 a, b;
 	char		*text = NULL;
-	size_t		 len = 0;
+	size_t		 len = 0, i;
 	FILE		*fp;
 
 	(void)state;
@@ -445,7 +449,15 @@ test_print_reads_back(void **state)
 	fclose(fp);
 	assert_int_equal(parse(&b, text, NULL, 0), 0);
 	b.pidfile_set = a.pidfile_set;
+	/* The access lists own memory: their rules compare, not pointers. */
+	assert_int_equal(acl_count(&a.acl), acl_count(&b.acl));
+	for (i = 0; i < acl_count(&a.acl); i++)
+		assert_memory_equal(acl_rule(&a.acl, i), acl_rule(&b.acl, i),
+		    sizeof(struct acl_rule));
+	acl_free(&b.acl);
+	b.acl = a.acl;
 	assert_memory_equal(&a, &b, sizeof(a));
+	acl_free(&a.acl);
 	free(text);
 }
 
@@ -468,6 +480,401 @@ test_unprintable_values_refused(void **state)
 	    "t.conf:1: listen: \"127.0.0.1:0000");
 }
 
+/* How many lines errbuf holds. */
+static size_t
+error_lines(void)
+{
+	size_t		 n = 0;
+	const char	*q;
+
+	for (q = errbuf; (q = strchr(q, '\n')) != NULL; q++)
+		n++;
+	return n;
+}
+
+static void
+expect_in_errors(const char *msg)
+{
+	if (strstr(errbuf, msg) == NULL)
+		fail_msg("expected \"%s\" in \"%s\"", msg, errbuf);
+}
+
+/*
+ * Cross-checks are reported with the line of a keyword whose change fixes
+ * them, beside the line errors of the same run; each cross error is shown.
+ */
+static void
+test_cross_checks_have_lines(void **state)
+{
+	struct config	 cf;
+	char		*ov[] = { "max-children 500" };
+
+	(void)state;
+	expect_error("backlog 7\nmax-sources 100\n",
+	    "t.conf:2: max-sources: 100 is below max-children 256");
+	assert_int_equal(parse(&cf, "max-sources 100\n", ov, 1), -1);
+	expect_in_errors("-o:1: max-children: 500 exceeds max-sources 100");
+	assert_int_equal(parse(&cf, "listen 127.0.0.1:1\n"
+	    "listen 127.0.0.1:2 proxy-protocol\n"
+	    "listen 127.0.0.1:3 proxy-protocol\n", NULL, 0), -1);
+	expect_in_errors("t.conf:2: listen: 127.0.0.1:2 proxy-protocol needs "
+	    "proxy-from");
+	expect_in_errors("t.conf:3: listen: 127.0.0.1:3 proxy-protocol needs "
+	    "proxy-from");
+	assert_int_equal(error_lines(), 2);
+	/* Line errors and both cross errors, in one run. */
+	assert_int_equal(parse(&cf, "backlog x\n"
+	    "listen 127.0.0.1:9 proxy-protocol\n"
+	    "max-children 300\n"
+	    "max-sources 100\n"
+	    "ack maybe\n", NULL, 0), -1);
+	expect_in_errors("t.conf:1: backlog:");
+	expect_in_errors("t.conf:2: listen: 127.0.0.1:9 proxy-protocol needs");
+	expect_in_errors("t.conf:3: max-children: 300 exceeds max-sources 100");
+	expect_in_errors("t.conf:5: ack:");
+	assert_int_equal(error_lines(), 4);
+	/* A keyword in error is not cross-checked with its default. */
+	assert_int_equal(parse(&cf, "max-children 30x\nmax-sources 100\n",
+	    NULL, 0), -1);
+	assert_int_equal(error_lines(), 1);
+	/* Fixed by either keyword. */
+	assert_int_equal(parse(&cf, "max-children 100\nmax-sources 100\n",
+	    NULL, 0), 0);
+	assert_int_equal(parse(&cf, "listen 127.0.0.1:9 proxy-protocol\n"
+	    "proxy-from 127.0.0.1\n", NULL, 0), 0);
+}
+
+/*
+ * The table's defaults are what -T prints for an empty file, line by
+ * line; a keyword without one prints nothing; widths are those of the
+ * fields the table names.
+ */
+static void
+test_table_defaults(void **state)
+{
+	const struct config_keyword	*k;
+	struct config			 cf;
+	char				*text = NULL, want[512];
+	size_t				 len = 0, n, i;
+	FILE				*fp;
+
+	(void)state;
+	k = config_keywords(&n);
+	assert_true(n > 30);
+	assert_int_equal(parse(&cf, "", NULL, 0), 0);
+	assert_string_equal(errbuf, "");
+	fp = open_memstream(&text, &len);
+	config_print(fp, &cf);
+	fclose(fp);
+	for (i = 0; i < n; i++) {
+		assert_non_null(k[i].reload);
+		snprintf(want, sizeof(want), "\n%s ", k[i].name);
+		if (k[i].dflt == NULL) {
+			assert_null(strstr(text, want));
+			assert_true(k[i].repeat || k[i].note != NULL);
+			continue;
+		}
+		snprintf(want, sizeof(want), "%s %s\n", k[i].name, k[i].dflt);
+		if (strstr(text, want) == NULL)
+			fail_msg("-T lacks \"%s\" in \"%s\"", want, text);
+		switch (k[i].type) {
+		case CONFIG_NUMBER:
+		case CONFIG_CHOICE:
+			assert_true(k[i].size == sizeof(int) ||
+			    k[i].size == sizeof(int64_t));
+			break;
+		case CONFIG_DURATION:
+		case CONFIG_SIZE:
+			assert_int_equal(k[i].size, sizeof(int64_t));
+			break;
+		default:
+			break;
+		}
+	}
+	assert_int_equal(cf.max_session_bytes, 64 * 1024 * 1024);
+	assert_int_equal(cf.nhealth_from, 0);
+	assert_int_equal(cf.fair_share, 1);
+	free(text);
+}
+
+/* max-session-bytes, health-check-from, fair-share: ranges and values. */
+static void
+test_newer_keywords(void **state)
+{
+	struct config	cf;
+	char		text[64 * 40];
+	size_t		i, len = 0;
+
+	(void)state;
+	assert_int_equal(parse(&cf, "max-session-bytes 0\n", NULL, 0), 0);
+	assert_int_equal(cf.max_session_bytes, 0);
+	assert_int_equal(parse(&cf, "max-session-bytes 1099511627776\n", NULL,
+	    0), 0);
+	assert_int_equal(cf.max_session_bytes, 1LL << 40);
+	assert_int_equal(parse(&cf, "max-session-bytes 4k\n", NULL, 0), 0);
+	assert_int_equal(cf.max_session_bytes, 4096);
+	expect_error("max-session-bytes 1099511627777\n",
+	    "t.conf:1: max-session-bytes: \"1099511627777\": too large "
+	    "(0 to 1099511627776)");
+	expect_error("max-session-bytes -1\n", "t.conf:1: max-session-bytes:");
+	assert_int_equal(parse(&cf, "health-check-from 127.0.0.2\n"
+	    "health-check-from ::1\n", NULL, 0), 0);
+	assert_int_equal(cf.nhealth_from, 2);
+	expect_error("health-check-from 10.0.0.1/8\n",
+	    "t.conf:1: health-check-from: \"10.0.0.1/8\": host bits set");
+	for (i = 0; i < CONFIG_MAX_HEALTH_FROM + 1; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len,
+		    "health-check-from 10.0.%zu.0/24\n", i);
+	expect_error(text, "t.conf:65: health-check-from: more than 64");
+	assert_int_equal(parse(&cf, "fair-share no\n", NULL, 0), 0);
+	assert_int_equal(cf.fair_share, 0);
+	expect_error("fair-share maybe\n",
+	    "t.conf:1: fair-share: \"maybe\" is not one of yes, no");
+	expect_error("fair-share no\nfair-share yes\n",
+	    "t.conf:2: fair-share: given twice");
+}
+
+/* chroot is accepted, with a warning that it does nothing. */
+static void
+test_chroot_warns(void **state)
+{
+	struct config	cf;
+
+	(void)state;
+	assert_int_equal(parse(&cf, "chroot none\n", NULL, 0), 0);
+	assert_non_null(strstr(errbuf, "t.conf:1: chroot: accepted for older "
+	    "files; it has no effect"));
+	assert_int_equal(error_lines(), 1);
+	assert_int_equal(parse(&cf, "backlog 5\n", NULL, 0), 0);
+	assert_string_equal(errbuf, "");
+}
+
+static char	tmpdir[64];
+
+/* Writes text to tmpdir/name; returns the path in a static buffer. */
+static const char *
+write_file(const char *name, const char *text)
+{
+	static char	path[128];
+	FILE		*fp;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+	return path;
+}
+
+static int
+make_tmpdir(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_config.XXXXXX");
+	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+}
+
+static int
+remove_tmpdir(void **state)
+{
+	char	cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Prints cf into a malloc'd string. */
+static char *
+printed(const struct config *cf)
+{
+	char	*text = NULL;
+	size_t	 len = 0;
+	FILE	*fp;
+
+	fp = open_memstream(&text, &len);
+	assert_non_null(fp);
+	config_print(fp, cf);
+	fclose(fp);
+	return text;
+}
+
+/*
+ * allow-file and deny-file: rules in order with allow and deny lines, -T
+ * prints the lines as written, -o replaces the list.
+ */
+static void
+test_rule_files(void **state)
+{
+	struct config	 cf;
+	char		 conf[1024], *text, want[512];
+	char		 a[128], b[128];
+	char		*ov[1];
+	char		 ovbuf[160];
+
+	(void)state;
+	snprintf(a, sizeof(a), "%s", write_file("deny.list",
+	    "# a block list\n192.0.2.0/24\n\n  2001:db8::/32  # docs\n"
+	    "198.51.100.7\n"));
+	snprintf(b, sizeof(b), "%s", write_file("empty.list", ""));
+	snprintf(conf, sizeof(conf), "allow 127.0.0.1\ndeny-file %s\n"
+	    "allow-file %s\nallow *\n", a, b);
+	assert_int_equal(parse(&cf, conf, NULL, 0), 0);
+	assert_string_equal(errbuf, "");
+	assert_int_equal(acl_count(&cf.acl), 5);
+	assert_int_equal(acl_rule(&cf.acl, 0)->action, ACL_ALLOW);
+	assert_int_equal(acl_rule(&cf.acl, 1)->action, ACL_DENY);
+	assert_int_equal(acl_rule(&cf.acl, 3)->action, ACL_DENY);
+	assert_int_equal(acl_rule(&cf.acl, 4)->action, ACL_ALLOW);
+	assert_int_equal(cf.nrule_file, 2);
+	text = printed(&cf);
+	snprintf(want, sizeof(want), "\nallow 127.0.0.1/32\ndeny-file %s\n"
+	    "allow-file %s\nallow *\nuser ", a, b);
+	if (strstr(text, want) == NULL)
+		fail_msg("expected \"%s\" in \"%s\"", want, text);
+	free(text);
+	config_free(&cf);
+	/* -o replaces the file's whole list, files included. */
+	snprintf(ovbuf, sizeof(ovbuf), "allow-file %s", b);
+	ov[0] = ovbuf;
+	assert_int_equal(parse(&cf, conf, ov, 1), 0);
+	assert_int_equal(acl_count(&cf.acl), 0);
+	assert_int_equal(cf.nrule_file, 1);
+	assert_string_equal(cf.rule_file[0].path, b);
+	config_free(&cf);
+	assert_int_equal(acl_count(&cf.acl), 0);
+	assert_null(cf.rule_file);
+	config_free(&cf);
+}
+
+/* Errors inside a rule file name that file's line; the keyword line too. */
+static void
+test_rule_file_errors(void **state)
+{
+	struct config	 cf;
+	char		 conf[512], want[256];
+	const char	*bad;
+
+	(void)state;
+	bad = write_file("bad.list", "10.0.0.0/8\n10.0.0.1/8\nok\x1b[2J\n"
+	    "192.0.2.1\n");
+	snprintf(conf, sizeof(conf), "backlog 5\ndeny-file %s\n", bad);
+	assert_int_equal(parse(&cf, conf, NULL, 0), -1);
+	snprintf(want, sizeof(want), "%s:2: \"10.0.0.1/8\": host bits set",
+	    bad);
+	expect_in_errors(want);
+	snprintf(want, sizeof(want), "%s:3: \"ok\\033[2J\"", bad);
+	expect_in_errors(want);
+	assert_null(strchr(errbuf, '\033'));
+	snprintf(want, sizeof(want), "t.conf:2: deny-file: %s: 2 bad lines",
+	    bad);
+	expect_in_errors(want);
+	assert_int_equal(error_lines(), 3);
+	expect_error("allow-file /nonexistent/okd.list\n",
+	    "t.conf:1: allow-file: /nonexistent/okd.list: No such file or "
+	    "directory");
+	expect_error("deny-file /dev/zero\n",
+	    "t.conf:1: deny-file: /dev/zero: not a regular file");
+	expect_error("deny-file /tmp\n",
+	    "t.conf:1: deny-file: /tmp: not a regular file");
+	expect_error("deny-file lists/x\n",
+	    "t.conf:1: deny-file: \"lists/x\" is not an absolute path");
+	expect_error("deny-file\n", "t.conf:1: deny-file: missing value");
+}
+
+/* -T output parses back and prints the very same bytes. */
+static void
+test_print_byte_identical(void **state)
+{
+	struct config	 a, b;
+	char		 conf[2048], *ta, *tb;
+	const char	*list;
+
+	(void)state;
+	list = write_file("mixed.list", "10.1.0.0/16\n::1\n");
+	snprintf(conf, sizeof(conf), "listen [::1]:5\nlisten *:6 "
+	    "proxy-protocol\nproxy-from 127.0.0.0/8\nreply \"\\x00\\xff\\\"\"\n"
+	    "rate-limit 7/90s\nrefuse-message \"no\\r\\n\"\nallow ::1\n"
+	    "deny-file %s\ndeny 10.0.0.0/8\nallow *\nsource-prefix 0 128\n"
+	    "max-session-bytes 1k\nhealth-check-from 192.0.2.0/24\n"
+	    "health-check-from ::1\nfair-share no\nsandbox strict\n"
+	    "max-sources 300\nmax-children 300\n", list);
+	assert_int_equal(parse(&a, conf, NULL, 0), 0);
+	ta = printed(&a);
+	assert_int_equal(parse(&b, ta, NULL, 0), 0);
+	tb = printed(&b);
+	assert_string_equal(ta, tb);
+	assert_non_null(strstr(ta, "\nmax-session-bytes 1024\n"));
+	assert_non_null(strstr(ta, "\nrate-limit 7/90s burst 7\n"));
+	free(ta);
+	free(tb);
+	config_free(&a);
+	config_free(&b);
+}
+
+/* Loads with config_load; errors land in errbuf. */
+static int
+load(struct config *cf, const char *path)
+{
+	FILE	*err;
+	int	 saved, r;
+	size_t	 n;
+
+	err = tmpfile();
+	saved = dup(STDERR_FILENO);
+	dup2(fileno(err), STDERR_FILENO);
+	r = config_load(cf, path, NULL, 0);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(err);
+	n = fread(errbuf, 1, sizeof(errbuf) - 1, err);
+	errbuf[n] = '\0';
+	fclose(err);
+	return r;
+}
+
+/*
+ * No path: the default file when it exists, the built-in defaults when it
+ * does not (okd -i and -D alike); a path given must exist.  This binary's
+ * default file is its own (OKD_CONF_PATH, set by the Makefile).
+ */
+static void
+test_default_file_rule(void **state)
+{
+	struct config	 cf;
+	FILE		*fp;
+	char		 want[256];
+
+	(void)state;
+	/* Never the system's file: the Makefile gives this test its own. */
+	assert_non_null(strstr(OKD_CONF_PATH, "/tests/okd-default.conf"));
+	(void)unlink(OKD_CONF_PATH);
+	assert_int_equal(load(&cf, NULL), 0);
+	assert_int_equal(cf.backlog, 5);
+	assert_int_equal(cf.pidfile_set, 0);
+	fp = fopen(OKD_CONF_PATH, "w");
+	assert_non_null(fp);
+	fputs("backlog 9\n", fp);
+	fclose(fp);
+	assert_int_equal(load(&cf, NULL), 0);
+	assert_int_equal(cf.backlog, 9);
+	fp = fopen(OKD_CONF_PATH, "w");
+	assert_non_null(fp);
+	fputs("backlog nine\n", fp);
+	fclose(fp);
+	assert_int_equal(load(&cf, NULL), -1);
+	snprintf(want, sizeof(want), "%s:1: backlog:", OKD_CONF_PATH);
+	expect_in_errors(want);
+	assert_int_equal(unlink(OKD_CONF_PATH), 0);
+	/* An explicit path must exist, the default one or any other. */
+	assert_int_equal(load(&cf, OKD_CONF_PATH), -1);
+	snprintf(want, sizeof(want), "%s: No such file or directory",
+	    OKD_CONF_PATH);
+	expect_in_errors(want);
+	assert_int_equal(load(&cf, "/nonexistent/okd.conf"), -1);
+	expect_in_errors("/nonexistent/okd.conf: No such file or directory");
+}
+
 int
 main(void)
 {
@@ -487,8 +894,17 @@ main(void)
 		cmocka_unit_test(test_overrides),
 		cmocka_unit_test(test_print_reads_back),
 		cmocka_unit_test(test_unprintable_values_refused),
+		cmocka_unit_test(test_cross_checks_have_lines),
+		cmocka_unit_test(test_table_defaults),
+		cmocka_unit_test(test_newer_keywords),
+		cmocka_unit_test(test_chroot_warns),
+		cmocka_unit_test(test_rule_files),
+		cmocka_unit_test(test_rule_file_errors),
+		cmocka_unit_test(test_print_byte_identical),
+		cmocka_unit_test(test_default_file_rule),
 	};
 
 	log_init(LOG_TARGET_STDERR, LOG_DEBUG, 1);
-	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("config", tests, make_tmpdir,
+	    remove_tmpdir);
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests for srctable.c: fixed capacity, eviction order, live entries kept, no fork copy. */
+/* Unit tests for srctable.c: fixed capacity, eviction order, live entries kept, no fork copy, probe counts. */
 #include <sys/mman.h>
 #include <sys/wait.h>
 
@@ -341,6 +341,77 @@ test_memory(void **state)
 	srctable_free(&t);
 }
 
+/*
+ * Slots a lookup inspects, counted from the table itself: for a present
+ * source its distance from its home slot plus one, for a new one the run
+ * from a home slot to the first empty slot.  Returns the mean of each
+ * over the table, and the longest present-source probe in *most.
+ */
+static void
+probe_counts(const struct srctable *t, double *hit, double *miss,
+    size_t *most)
+{
+	size_t	 i, j, d, hits = 0, misses = 0;
+
+	*most = 0;
+	for (i = 0; i <= t->mask; i++) {
+		for (j = i; t->slot[j].ent != 0; j = (j + 1) & t->mask)
+			misses++;
+		misses++;
+		if (t->slot[i].ent == 0)
+			continue;
+		d = ((i - (t->slot[i].hash & t->mask)) & t->mask) + 1;
+		hits += d;
+		if (d > *most)
+			*most = d;
+	}
+	*hit = t->used == 0 ? 0 : (double)hits / (double)t->used;
+	*miss = (double)misses / (double)(t->mask + 1);
+}
+
+/*
+ * The cost behind make bench-work's source figures: with 1, 1,000 and
+ * 65,536 sources (127.1.0.0 and up, as the benchmark's) in a table of
+ * max-sources 65536, a lookup inspects about as few slots at every count,
+ * since the slots are at most half full.
+ */
+static void
+test_probe_cost(void **state)
+{
+	static const uint32_t	 counts[] = { 1, 1000, 65536 };
+	struct srctable		 t;
+	struct srckey		 k;
+	double			 hit, miss;
+	size_t			 c, most;
+	uint32_t		 i, a;
+
+	(void)state;
+	for (c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+		assert_int_equal(srctable_init(&t, SRCTABLE_DEFAULT), 0);
+		for (i = 0; i < counts[c]; i++) {
+			memset(&k, 0, sizeof(k));
+			k.family = AF_INET;
+			k.bits = 32;
+			a = 0x7f010000U + i;
+			k.addr[0] = (uint8_t)(a >> 24);
+			k.addr[1] = (uint8_t)(a >> 16);
+			k.addr[2] = (uint8_t)(a >> 8);
+			k.addr[3] = (uint8_t)a;
+			assert_non_null(srctable_get(&t, &k, &limit, 0));
+		}
+		assert_int_equal(t.used, counts[c]);
+		probe_counts(&t, &hit, &miss, &most);
+		print_message("%u sources: %.2f slots per lookup of a known "
+		    "source (at most %zu), %.2f for a new one\n", counts[c],
+		    hit, most, miss);
+		/* Linear probing at half load expects 1.5 and 2.5. */
+		assert_true(hit <= 2.0);
+		assert_true(miss <= 3.5);
+		assert_true(most < 200);
+		srctable_free(&t);
+	}
+}
+
 /* Two tables hash the same key differently: the seed is random. */
 static void
 test_seeded(void **state)
@@ -435,6 +506,7 @@ main(void)
 		cmocka_unit_test(test_memory),
 		cmocka_unit_test(test_seeded),
 		cmocka_unit_test(test_copy),
+		cmocka_unit_test(test_probe_cost),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
