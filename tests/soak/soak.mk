@@ -12,6 +12,6 @@ $(B)/tests/soak: $(SOAK_OBJS) $(TESTLIB)
 	$(CC) $(OKD_CFLAGS) $(CFLAGS) $(OKD_LDFLAGS) $(LDFLAGS) -o $@ $^ -lpthread
 
 soak: deps $(B)/okd $(B)/tests/soak
-	timeout $$(( $${SOAK_TIME:-180} + 110 )) $(B)/tests/soak
+	timeout $$(( $${SOAK_TIME:-180} + 200 )) $(B)/tests/soak
 
 .PHONY: soak
