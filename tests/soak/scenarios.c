@@ -419,9 +419,14 @@ pids_limit(struct soak *s, struct scenario *sc)
 	    told, PIDS_KNOCKS);
 	check(sc->ticks <= 10, "%s: supervisor CPU %ld ticks through the "
 	    "refusals and 1 s after (no spin)", sc->name, sc->ticks);
-	/* One gone: the service goes on, with room for the probes. */
+	/*
+	 * The limit lifted: the service goes on.  (Under it, probes' exiting
+	 * children, zombies until reaped, would count against pids.max.)
+	 */
 	close_fds(held, n);
 	n = 0;
+	check(soak_quiesce(s) == 0 && write_file(path, "max\n") == 0,
+	    "%s: children gone, pids.max lifted", sc->name);
 	probe_start(&pr, s, "127.0.23.3", s->okd.port, "OK", NULL);
 	nap(1000);
 	probe_stop(&pr, sc);
