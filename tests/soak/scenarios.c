@@ -237,27 +237,36 @@ partial_proxy(struct soak *s, struct scenario *sc)
 	finish(s, sc, 1);
 }
 
-/* Reads what fd holds now without waiting; the bytes read. */
-static long
-drain(int fd, char *keep, size_t keeplen)
+/*
+ * Reads non-blocking fd until it is empty (ms 0) or until its end or ms
+ * have passed; the start of what it read is kept in keep (may be NULL).
+ */
+static void
+drain(int fd, int ms, char *keep, size_t keeplen)
 {
-	char	buf[65536];
-	ssize_t	r;
-	long	n = 0;
-	size_t	k = 0;
+	struct pollfd	pfd = { fd, POLLIN, 0 };
+	char		buf[65536];
+	long		end = now_ms() + ms;
+	ssize_t		r;
+	size_t		c, k = 0;
+	int		iter, left;
 
-	while ((r = read(fd, buf, sizeof(buf))) > 0) {
-		n += r;
-		if (keep != NULL && k + 1 < keeplen) {
-			size_t	c = (size_t)r < keeplen - k - 1 ?
-			    (size_t)r : keeplen - k - 1;
-
-			memcpy(keep + k, buf, c);
-			k += c;
-			keep[k] = '\0';
-		}
+	if (keep != NULL)
+		keep[0] = '\0';
+	for (iter = 0; iter < 100000; iter++) {
+		left = (int)(end - now_ms());
+		if (ms > 0 && (left <= 0 || poll(&pfd, 1, left) <= 0))
+			return;
+		if ((r = read(fd, buf, sizeof(buf))) <= 0)
+			return;
+		if (keep == NULL || k + 1 >= keeplen)
+			continue;
+		/* What came first: the note of dropped lines leads it. */
+		c = (size_t)r < keeplen - k - 1 ? (size_t)r : keeplen - k - 1;
+		memcpy(keep + k, buf, c);
+		k += c;
+		keep[k] = '\0';
 	}
-	return n;
 }
 
 /*
@@ -304,7 +313,7 @@ unread_stderr(struct soak *s, struct scenario *sc)
 	sc->good_ok += served;
 	sc->good_fail += PIPE_CONNS - served;
 	/* The sink reads again: the next line brings the count of dropped. */
-	drain(pfd[0], NULL, 0);
+	drain(pfd[0], 0, NULL, 0);
 	if ((fd = soak_connect("127.0.22.3", s->okd.port, 0)) != -1) {
 		(void)soak_hello(fd);
 		close(fd);
@@ -324,8 +333,7 @@ unread_stderr(struct soak *s, struct scenario *sc)
 	}
 	s->okd.pid = -1;
 	/* Gone, so the pipe ends: what it held is all there is. */
-	fcntl(pfd[0], F_SETFL, 0);
-	drain(pfd[0], tail, sizeof(tail));
+	drain(pfd[0], 3000, tail, sizeof(tail));
 	close(pfd[0]);
 	check(strstr(tail, "log lines dropped") != NULL, "%s: okd said it "
 	    "dropped log lines once the pipe was read", sc->name);
@@ -701,7 +709,7 @@ flood_never_reads(struct soak *s, struct scenario *sc)
 	struct probe	pr;
 	long		sent = 0, t0, deadline;
 	ssize_t		r;
-	int		fd, ended = 0;
+	int		fd, ended = 0, iter;
 
 	if (begin(s, sc, "7 flood no read", "listen 127.0.0.1:%PORT%\n"
 	    "log-level info\n", NULL) == -1)
@@ -712,7 +720,8 @@ flood_never_reads(struct soak *s, struct scenario *sc)
 	deadline = t0 + 20000;
 	if ((fd = soak_connect("127.0.27.2", s->okd.port, 0)) == -1)
 		sc->good_fail++;
-	while (fd != -1 && now_ms() < deadline) {
+	for (iter = 0; fd != -1 && iter < 1000000 && now_ms() < deadline;
+	    iter++) {
 		r = send(fd, chunk, sizeof(chunk), MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (r > 0)
 			sent += r;
