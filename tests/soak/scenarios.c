@@ -68,6 +68,7 @@ probe_once(struct probe *p, int fd)
 	return -1;
 }
 
+/* One probe thread: connect, three exchanges, half-close, EOF; counted. */
 static void *
 probe_main(void *arg)
 {
@@ -95,6 +96,7 @@ probe_main(void *arg)
 	return NULL;
 }
 
+/* PROBES threads of good clients from src to port, accepting want0/1. */
 static void
 probe_start(struct probe *p, struct soak *s, const char *src, int port,
     const char *want0, const char *want1)
@@ -111,6 +113,7 @@ probe_start(struct probe *p, struct soak *s, const char *src, int port,
 		pthread_create(&p->tid[i], NULL, probe_main, p);
 }
 
+/* Ends the probe threads; their counts go into sc. */
 static void
 probe_stop(struct probe *p, struct scenario *sc)
 {
@@ -169,6 +172,7 @@ finish(struct soak *s, struct scenario *sc, int stop)
 	    "at the end, %ld kB at the start", sc->name, sc->rss1, sc->rss0);
 }
 
+/* Closes the first n of fds, those that are open. */
 static void
 close_fds(int *fds, int n)
 {
@@ -347,6 +351,7 @@ unread_stderr(struct soak *s, struct scenario *sc)
 	    sc->name, sc->good_ok, sc->good_fail);
 }
 
+/* Writes text as the whole of path; 0, or -1 with errno set. */
 static int
 write_file(const char *path, const char *text)
 {
