@@ -187,7 +187,8 @@ partial_header(const char *src, int port)
 {
 	int	fd = soak_connect(src, port, 0);
 
-	if (fd != -1 && send(fd, "PROXY TCP4 1.2.3.4", 18, MSG_NOSIGNAL) != 18) {
+	if (fd != -1 &&
+	    send(fd, "PROXY TCP4 1.2.3.4", 18, MSG_NOSIGNAL) != 18) {
 		close(fd);
 		return -1;
 	}
@@ -365,16 +366,22 @@ write_file(const char *path, const char *text)
 	return r;
 }
 
-/* The pids controller's group for this soak, made; -1 without one. */
+/* The pids controller's group for this soak (v1, else v2), made; -1 if none. */
 static int
 pids_group(char *dir, size_t len)
 {
 	struct stat	st;
 
-	if (geteuid() != 0 ||
-	    stat("/sys/fs/cgroup/pids/cgroup.procs", &st) == -1)
+	if (geteuid() != 0)
 		return -1;
-	snprintf(dir, len, "/sys/fs/cgroup/pids/okd-soak-%ld", (long)getpid());
+	if (stat("/sys/fs/cgroup/pids/cgroup.procs", &st) == 0)
+		snprintf(dir, len, "/sys/fs/cgroup/pids/okd-soak-%ld",
+		    (long)getpid());
+	else if (stat("/sys/fs/cgroup/cgroup.subtree_control", &st) == 0)
+		snprintf(dir, len, "/sys/fs/cgroup/okd-soak-%ld",
+		    (long)getpid());
+	else
+		return -1;
 	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
 		return -1;
 	return 0;
@@ -394,7 +401,8 @@ pids_limit(struct soak *s, struct scenario *sc)
 	long		t0, refused0;
 
 	if (pids_group(dir, sizeof(dir)) == -1) {
-		printf("skip 3 pids limit: needs root and cgroup v1 pids\n");
+		printf("skip 3 pids limit: needs root and a pids cgroup "
+		    "controller\n");
 		return;
 	}
 	if (begin(s, sc, "3 pids limit", "listen 127.0.0.1:%PORT%\n"
@@ -409,8 +417,8 @@ pids_limit(struct soak *s, struct scenario *sc)
 	if (write_file(path, num) == -1)
 		goto fail;
 	for (i = 0; i < PIDS_KIDS; i++)
-		if ((held[n] = soak_connect("127.0.23.1", s->okd.port, 0)) != -1 &&
-		    soak_hello(held[n]) == 0)
+		if ((held[n] = soak_connect("127.0.23.1", s->okd.port, 0)) !=
+		    -1 && soak_hello(held[n]) == 0)
 			n++;
 	refused0 = okd_stat(&s->okd, "refused-fork");
 	t0 = proc_cpu_ticks(s->pid);
@@ -591,15 +599,16 @@ child_signals(struct soak *s, struct scenario *sc)
 	static char	st[1024];
 	const int	sigs[] = { SIGHUP, SIGUSR1 };
 	struct probe	pr;
-	int		held[SIG_HELD], i, j, n = 0, k, survived = 0, sent = 0;
+	int		held[SIG_HELD], i, j, n = 0, k, survived = 0;
+	int		sent = 0;
 	pid_t		victim;
 
 	if (begin(s, sc, "5 child signals", "listen 127.0.0.1:%PORT%\n"
 	    "log-level info\n", NULL) == -1)
 		return;
 	for (i = 0; i < SIG_HELD; i++)
-		if ((held[n] = soak_connect("127.0.25.1", s->okd.port, 0)) != -1 &&
-		    soak_hello(held[n]) == 0)
+		if ((held[n] = soak_connect("127.0.25.1", s->okd.port, 0)) !=
+		    -1 && soak_hello(held[n]) == 0)
 			n++;
 	probe_start(&pr, s, "127.0.25.2", s->okd.port, "OK", NULL);
 	nap(200);
@@ -658,8 +667,8 @@ slow_sources(struct soak *s, struct scenario *sc)
 	for (g = 0; g < GROUPS; g++) {
 		snprintf(src, sizeof(src), "127.0.26.%d", g + 1);
 		for (i = 0; i < PER_GROUP; i++)
-			if ((fds[n] = soak_connect(src, s->okd.port, 0)) != -1 &&
-			    soak_hello(fds[n]) == 0)
+			if ((fds[n] = soak_connect(src, s->okd.port, 0)) !=
+			    -1 && soak_hello(fds[n]) == 0)
 				n++;
 			else if (fds[n] != -1)
 				close(fds[n]);
@@ -680,7 +689,8 @@ slow_sources(struct soak *s, struct scenario *sc)
 	if ((fd = soak_connect("127.0.26.9", s->okd.port, 0)) != -1 &&
 	    soak_hello(fd) == 0) {
 		took = now_ms() - t0;
-		if (send(fd, "x", 1, 0) == 1 && read_exact(fd, buf, 2, 1000) == 0)
+		if (send(fd, "x", 1, 0) == 1 &&
+		    read_exact(fd, buf, 2, 1000) == 0)
 			sc->good_ok++;
 		else
 			sc->good_fail++;
