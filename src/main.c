@@ -119,6 +119,7 @@ serve_inetd(void)
 		log_warn("-i: sandbox");
 		exit(OKD_EXIT_OSERR);
 	}
+	log_startup(0);
 	session_run(fd, &conf, &st);
 	close(fd);
 	clock_gettime(CLOCK_MONOTONIC, &end);
@@ -333,6 +334,8 @@ main(int argc, char *argv[], char *envp[])
 		exit(0);
 	}
 	if (inetd) {
+		/* Never onto a client's socket: log.c skips a socket stderr. */
+		log_startup(1);
 		log_init(conf.log_target, conf.log_level, 0);
 		serve_inetd();
 	}

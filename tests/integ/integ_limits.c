@@ -3,7 +3,8 @@
  * Integration tests of the real build/okd at its limits: fair share when a
  * few sources hold every child, a fork that fails under a pids limit (the
  * client is told, counted, and the service keeps going), and PROXY headers
- * that stop half-way (no CPU spent waiting, a close seen at once).
+ * that stop half-way (no CPU spent waiting, a close seen at once), and
+ * a supervisor out of descriptors (clients wait in the backlog, no spin).
  */
 
 #include <errno.h>
@@ -20,6 +21,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <dirent.h>
+#include <poll.h>
 
 #include "okdtest.h"
 
@@ -345,6 +348,93 @@ test_flood_is_bounded(void **state)
 	close(fd);
 }
 
+/* Open descriptors of pid, from /proc/PID/fd; -1 if it cannot be read. */
+static int
+open_fds(pid_t pid)
+{
+	struct dirent	*de;
+	char		 path[64];
+	DIR		*d;
+	int		 n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
+	if ((d = opendir(path)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+#define NOFILE		24
+#define EXTRA		4	/* partial headers left in the backlog */
+#define WAITERS		3	/* plain clients queued behind them */
+
+/*
+ * A supervisor with every descriptor taken (RLIMIT_NOFILE set before exec;
+ * it keeps it after dropping root) by pending PROXY headers: accept fails
+ * with EMFILE.  Clients queue in the backlog, not reset; the supervisor
+ * rests instead of spinning and says so a bounded number of times; once
+ * the held connections close, the queued clients are served.
+ */
+static void
+test_out_of_descriptors_waits(void **state)
+{
+	struct okd_proc	*p = calloc(1, sizeof(*p));
+	struct okd_opts	 o = { NOFILE, 0 };
+	struct pollfd	 pfd;
+	char		 conf[256], buf[2];
+	int		 held[NOFILE + EXTRA], waiters[WAITERS];
+	int		 pport = okdtest_port(), nheld, i, lines;
+	long		 t0, end;
+
+	*state = p;
+	snprintf(conf, sizeof(conf), "listen 127.0.0.1:%%PORT%%\n"
+	    "listen 127.0.0.1:%d proxy-protocol\nproxy-from 127.0.0.0/8\n"
+	    "proxy-timeout 60s\n", pport);
+	assert_int_equal(okd_start_opts(p, conf, NULL, &o), 0);
+	assert_true(open_fds(p->pid) > 0);
+	nheld = NOFILE - open_fds(p->pid) + EXTRA;
+	assert_true(nheld > EXTRA && nheld <= NOFILE + EXTRA);
+	for (i = 0; i < nheld; i++) {
+		held[i] = tcp_connect("127.0.0.1", pport);
+		assert_true(held[i] >= 0);
+		assert_int_equal(send(held[i], "PROXY TCP4 1.2", 14, 0), 14);
+	}
+	assert_int_equal(okd_log_wait(p, "accept: Too many open files", 3000),
+	    0);
+	for (i = 0; i < WAITERS; i++) {
+		waiters[i] = tcp_connect("127.0.0.1", p->port);
+		assert_true(waiters[i] >= 0);
+		assert_int_equal(send(waiters[i], "x", 1, 0), 1);
+	}
+	t0 = cpu_ticks(p->pid);
+	end = now_ms() + 3000;
+	while (now_ms() < end)
+		usleep(100000);
+	/* No spin: a few ticks at most over 3 s. */
+	assert_true(cpu_ticks(p->pid) - t0 <= 5);
+	/* Queued, not reset or closed, and no reply yet. */
+	for (i = 0; i < WAITERS; i++) {
+		pfd.fd = waiters[i];
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		assert_int_equal(poll(&pfd, 1, 0), 0);
+	}
+	/* Rate-limited: at most about one line a second of it. */
+	lines = okd_log_count(p, "accept: Too many open files");
+	assert_true(lines >= 1 && lines <= 6);
+	assert_true(okd_stat(p, "accept-errors") >= 1);
+	for (i = 0; i < nheld; i++)
+		close(held[i]);
+	for (i = 0; i < WAITERS; i++) {
+		assert_int_equal(read_exact(waiters[i], buf, 2, 5000), 0);
+		assert_memory_equal(buf, "OK", 2);
+		close(waiters[i]);
+	}
+}
+
 int
 main(void)
 {
@@ -360,6 +450,8 @@ main(void)
 		cmocka_unit_test_teardown(test_close_after_partial_header,
 		    teardown),
 		cmocka_unit_test_teardown(test_flood_is_bounded, teardown),
+		cmocka_unit_test_teardown(test_out_of_descriptors_waits,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests_name("integ_limits", tests, NULL, NULL);

@@ -4,7 +4,9 @@
  * pipe nobody reads, or a datagram socket over /dev/log or the journal's
  * socket (in a private mount namespace) nobody reads.  The supervisor must go on serving, reaping and
  * answering SIGTERM; lines it could not write are counted, and said once
- * the sink takes lines again.
+ * the sink takes lines again.  Also: a start-up failure says why on
+ * stderr (okd -i, and okd without -D whose log is syslog), but never onto
+ * a client's socket.
  */
 
 #include <errno.h>
@@ -337,6 +339,113 @@ test_inetd_journal(void **state)
 	unlink(sock);
 }
 
+/*
+ * okd -i whose stdin is no socket, or with a bad config, exits with the
+ * documented status and says why on stderr (a pipe here), besides the log.
+ */
+static void
+test_inetd_startup_error_on_stderr(void **state)
+{
+	char	out[1024];
+
+	(void)state;
+	assert_int_equal(run_capture("echo | ${OKD_BIN:-build/okd} -i -f "
+	    "/dev/null 2>&1", out, sizeof(out), 5000), 71);
+	assert_non_null(strstr(out, "not a connected socket"));
+	assert_int_equal(run_capture("echo | ${OKD_BIN:-build/okd} -i -f "
+	    "/dev/null -o 'log-target syslog' 2>&1", out, sizeof(out), 5000),
+	    71);
+	assert_non_null(strstr(out, "not a connected socket"));
+	assert_int_equal(run_capture("${OKD_BIN:-build/okd} -i -f "
+	    "/nonexistent/okd.conf </dev/null 2>&1", out, sizeof(out), 5000),
+	    78);
+	assert_non_null(strstr(out, "/nonexistent/okd.conf"));
+}
+
+/*
+ * okd -i as inetd starts it, the client's socket on 0, 1 and 2: a start-up
+ * failure (an unknown user) writes nothing onto that socket.
+ */
+static void
+test_inetd_startup_error_not_to_client(void **state)
+{
+	const char	*bin = getenv("OKD_BIN") ? getenv("OKD_BIN") : "build/okd";
+	char		 buf[256];
+	int		 sv[2], st;
+	ssize_t		 n;
+	pid_t		 pid;
+
+	(void)state;
+	if (geteuid() != 0) {
+		printf("skip: an unknown user is an error only for root\n");
+		skip();
+	}
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	if ((pid = fork()) == 0) {
+		dup2(sv[1], STDIN_FILENO);
+		dup2(sv[1], STDOUT_FILENO);
+		dup2(sv[1], STDERR_FILENO);
+		close(sv[0]);
+		close(sv[1]);
+		execl(bin, bin, "-i", "-f", "/dev/null", "-o",
+		    "user okd-no-such-user", "-o", "log-target syslog",
+		    (char *)NULL);
+		_exit(127);
+	}
+	close(sv[1]);
+	st = okd_wait_exit(pid, 5000);
+	assert_true(st != -1 && WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 78);
+	/* okd is gone: the read ends at once, with nothing written. */
+	n = read(sv[0], buf, sizeof(buf));
+	assert_int_equal(n, 0);
+	close(sv[0]);
+}
+
+/*
+ * okd without -D (log-target auto: syslog before detaching) that cannot
+ * start says why on stderr: a busy port (exit 71), a held pidfile (69).
+ */
+static void
+test_daemon_startup_errors_on_stderr(void **state)
+{
+	struct okd_proc		p;
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof(sin);
+	char			out[2048], cmd[512], conf[256], pid[32];
+	int			fd, one = 1;
+
+	(void)state;
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	snprintf(cmd, sizeof(cmd), "${OKD_BIN:-build/okd} -f /dev/null "
+	    "-o 'listen 127.0.0.1:%d' -o 'pidfile /tmp/okdtest-busy-%d.pid' "
+	    "</dev/null 2>&1", ntohs(sin.sin_port), (int)getpid());
+	assert_int_equal(run_capture(cmd, out, sizeof(out), 5000), 71);
+	assert_non_null(strstr(out, "Address already in use"));
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "/tmp/okdtest-busy-%d.pid", (int)getpid());
+	unlink(cmd);
+
+	snprintf(conf, sizeof(conf), "listen 127.0.0.1:%%PORT%%\n"
+	    "pidfile /tmp/okdtest-held-%d.pid\n", (int)getpid());
+	assert_int_equal(okd_start(&p, conf, NULL), 0);
+	snprintf(cmd, sizeof(cmd), "${OKD_BIN:-build/okd} -f %s "
+	    "-o 'listen 127.0.0.1:%d' </dev/null 2>&1", p.conf, okdtest_port());
+	assert_int_equal(run_capture(cmd, out, sizeof(out), 5000), 69);
+	snprintf(pid, sizeof(pid), "pid %d", (int)p.pid);
+	assert_non_null(strstr(out, pid));
+	assert_int_equal(okd_cleanup(&p), 0);
+	snprintf(cmd, sizeof(cmd), "/tmp/okdtest-held-%d.pid", (int)getpid());
+	unlink(cmd);
+}
+
 int
 main(void)
 {
@@ -344,6 +453,9 @@ main(void)
 		cmocka_unit_test(test_unread_stderr_pipe),
 		cmocka_unit_test(test_unread_syslog),
 		cmocka_unit_test(test_inetd_journal),
+		cmocka_unit_test(test_inetd_startup_error_on_stderr),
+		cmocka_unit_test(test_inetd_startup_error_not_to_client),
+		cmocka_unit_test(test_daemon_startup_errors_on_stderr),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

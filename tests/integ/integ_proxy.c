@@ -2,7 +2,8 @@
 /*
  * PROXY protocol against a real HAProxy on loopback: v1 and v2 reach okd,
  * its logs name the original client, per-source limits count original
- * clients, HAProxy's health check marks okd up, and a connection without a
+ * clients, HAProxy's health check marks okd up, checks from
+ * health-check-from are counted and not logged, and a connection without a
  * header is refused.  Also two okd sharing a port with reuse-port.
  */
 
@@ -90,8 +91,44 @@ write_haproxy_conf(struct rig *r, const char *path)
 	fclose(fp);
 }
 
+/*
+ * As conf/haproxy.cfg.example: one backend whose checks come from
+ * 127.0.0.12, okd's health-check-from, but every 100 ms.
+ */
+static void
+write_check_conf(struct rig *r, const char *path)
+{
+	FILE	*fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fprintf(fp,
+	    "global\n"
+	    "    stats socket %s mode 600 level admin\n"
+	    "defaults\n"
+	    "    mode tcp\n"
+	    "    timeout connect 2s\n"
+	    "    timeout client 10s\n"
+	    "    timeout server 10s\n"
+	    "frontend fe1\n"
+	    "    bind 127.0.0.1:%d\n"
+	    "    default_backend be1\n"
+	    "frontend fe2\n"
+	    "    bind 127.0.0.1:%d\n"
+	    "    default_backend be1\n"
+	    "backend be1\n"
+	    "    option tcp-check\n"
+	    "    tcp-check send x\n"
+	    "    tcp-check expect string OK\n"
+	    "    server okd 127.0.0.1:%d send-proxy-v2 check check-send-proxy "
+	    "inter 100ms rise 1 fall 3 source 127.0.0.12\n",
+	    r->sock, r->fe1, r->fe2, r->okd.port);
+	fclose(fp);
+}
+
+/* okd with okd_conf, then HAProxy with the configuration conf writes. */
 static int
-setup(void **state)
+rig_up(void **state, const char *okd_conf,
+    void (*conf)(struct rig *, const char *))
 {
 	struct rig	*r;
 	char		 cfg[160];
@@ -103,20 +140,13 @@ setup(void **state)
 	r = calloc(1, sizeof(*r));
 	*state = r;
 	r->haproxy = -1;
-	/*
-	 * Each backend connects from its own address: health checks carry a
-	 * LOCAL header, so they count as the proxy's own source, and two
-	 * at once must not trip max-per-source 1.
-	 */
-	if (okd_start(&r->okd, "listen 127.0.0.1:%PORT% proxy-protocol\n"
-	    "proxy-from 127.0.0.10\nproxy-from 127.0.0.11\n"
-	    "max-per-source 1\n", NULL) == -1)
+	if (okd_start(&r->okd, okd_conf, NULL) == -1)
 		return -1;
 	r->fe1 = okdtest_port();
 	r->fe2 = okdtest_port();
 	snprintf(r->sock, sizeof(r->sock), "%s/haproxy.sock", r->okd.dir);
 	snprintf(cfg, sizeof(cfg), "%s/haproxy.cfg", r->okd.dir);
-	write_haproxy_conf(r, cfg);
+	conf(r, cfg);
 	if ((r->haproxy = fork()) == 0) {
 		execlp("haproxy", "haproxy", "-db", "-q", "-f", cfg,
 		    (char *)NULL);
@@ -125,6 +155,27 @@ setup(void **state)
 	if (wait_port(r->fe1, 10000) == -1 || wait_port(r->fe2, 10000) == -1)
 		return -1;
 	return 0;
+}
+
+static int
+setup(void **state)
+{
+	/*
+	 * Each backend connects from its own address: health checks carry a
+	 * LOCAL header, so they count as the proxy's own source, and two
+	 * at once must not trip max-per-source 1.
+	 */
+	return rig_up(state, "listen 127.0.0.1:%PORT% proxy-protocol\n"
+	    "proxy-from 127.0.0.10\nproxy-from 127.0.0.11\n"
+	    "max-per-source 1\n", write_haproxy_conf);
+}
+
+static int
+setup_checks(void **state)
+{
+	return rig_up(state, "listen 127.0.0.1:%PORT% proxy-protocol\n"
+	    "proxy-from 127.0.0.12\nhealth-check-from 127.0.0.12\n"
+	    "log-level info\n", write_check_conf);
 }
 
 static int
@@ -234,6 +285,38 @@ test_health_check_marks_up(void **state)
 	assert_true(up);
 }
 
+/*
+ * HAProxy checking every 100 ms from health-check-from: the checks are
+ * counted (health-checks=), never logged, not even the reset HAProxy ends
+ * each with; a client through the same HAProxy is logged as always.
+ */
+static void
+test_health_checks_counted_not_logged(void **state)
+{
+	struct rig	*r = *state;
+	char		*log;
+	long		 end = now_ms() + 10000, checks = 0;
+	int		 fd;
+
+	while (now_ms() < end && (checks = okd_stat(&r->okd,
+	    "health-checks")) < 20)
+		usleep(100000);
+	assert_true(checks >= 20);
+	fd = via_haproxy(r->fe1, "127.0.0.6");
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(okd_log_wait(&r->okd, "close peer=127.0.0.6:", 5000),
+	    0);
+	log = okd_log_read(&r->okd);
+	/* A check's peer is HAProxy's own address (a LOCAL header). */
+	assert_null(strstr(log, "peer=127.0.0.12:"));
+	assert_null(strstr(log, "reason=reset"));
+	assert_non_null(strstr(log, "accept peer=127.0.0.6:"));
+	free(log);
+	assert_true(okd_stat(&r->okd, "health-checks") >= checks);
+	assert_int_equal(okd_stat(&r->okd, "failed"), 0);
+}
+
 /* On the proxy listener, no header means no service, even from a proxy. */
 static void
 test_direct_without_header_refused(void **state)
@@ -293,6 +376,9 @@ main(void)
 		    test_per_source_counts_original_clients, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_health_check_marks_up,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_health_checks_counted_not_logged, setup_checks,
+		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_direct_without_header_refused, setup, teardown),
 		cmocka_unit_test(test_reuse_port_two_instances),

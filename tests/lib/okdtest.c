@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -147,11 +148,23 @@ write_with_port(struct okd_proc *p, const char *text)
 int
 okd_start(struct okd_proc *p, const char *text, const char *const *args)
 {
+	return okd_start_opts(p, text, args, NULL);
+}
+
+/* As okd_start, with the limits and stderr of o (may be NULL). */
+int
+okd_start_opts(struct okd_proc *p, const char *text, const char *const *args,
+    const struct okd_opts *o)
+{
 	int	try;
 
 	memset(p, 0, sizeof(*p));
 	p->pid = -1;
 	p->notify_fd = -1;
+	if (o != NULL) {
+		p->nofile = o->nofile;
+		p->err_fd = o->err_fd;
+	}
 	strcpy(p->dir, "/tmp/okdtest.XXXXXX");
 	/* Readable by the user okd becomes, which reloads its file. */
 	if (mkdtemp(p->dir) == NULL || chmod(p->dir, 0755) == -1)
@@ -192,6 +205,7 @@ okd_spawn(struct okd_proc *p, const char *const *args)
 	const char	*bin = getenv("OKD_BIN") ? getenv("OKD_BIN") : "build/okd";
 	static char	 wrap[1024];
 	char		*w, *save = NULL;
+	struct rlimit	 rl;
 	size_t		 n = 0;
 	int		 fd;
 
@@ -213,8 +227,14 @@ okd_spawn(struct okd_proc *p, const char *const *args)
 	if ((p->pid = fork()) == -1)
 		return -1;
 	if (p->pid == 0) {
-		fd = open(p->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		fd = p->err_fd > STDERR_FILENO ? p->err_fd :
+		    open(p->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		dup2(fd, STDERR_FILENO);
+		/* Inherited, and kept by the supervisor after it drops root. */
+		if (p->nofile > 0) {
+			rl.rlim_cur = rl.rlim_max = (rlim_t)p->nofile;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
 		fd = open("/dev/null", O_RDONLY);
 		dup2(fd, STDIN_FILENO);
 		setenv("NOTIFY_SOCKET", p->notify_path, 1);

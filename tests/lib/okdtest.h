@@ -25,10 +25,21 @@ struct okd_proc {
 	char		*msgs[NOTIFY_MAX];
 	size_t		 nmsgs;
 	size_t		 seen;		/* messages already matched past */
+	/* Set from struct okd_opts by okd_start_opts; 0 means unset. */
+	long		 nofile;	/* RLIMIT_NOFILE okd starts with */
+	int		 err_fd;	/* okd's stderr instead of the log */
+};
+
+/* What okd_start_opts changes in the process it starts. */
+struct okd_opts {
+	long	nofile;		/* > 0: setrlimit(RLIMIT_NOFILE) before exec */
+	int	err_fd;		/* > 2: okd's stderr (the log file stays empty) */
 };
 
 int	 okdtest_port(void);
 int	 okd_start(struct okd_proc *, const char *, const char *const *);
+int	 okd_start_opts(struct okd_proc *, const char *, const char *const *,
+	    const struct okd_opts *);
 int	 okd_spawn(struct okd_proc *, const char *const *);
 int	 okd_wait_notify(struct okd_proc *, const char *, int);
 int	 okd_notify_count(struct okd_proc *, const char *);

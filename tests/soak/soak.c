@@ -84,10 +84,8 @@ struct stats {
 
 static int	npass, nfail;
 
-static void
-check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
+/* One check of the soak: counted, and printed with ok or FAIL. */
+void
 check(int ok, const char *fmt, ...)
 {
 	va_list	ap;
@@ -163,8 +161,8 @@ delta(const struct stats *a, const struct stats *b, int f)
 }
 
 /* Waits until the supervisor has no child at all; 0, or -1 after QUIET_MS. */
-static int
-quiesce(struct soak *s)
+int
+soak_quiesce(struct soak *s)
 {
 	pid_t	kids[1024];
 	char	st[1024];
@@ -178,10 +176,11 @@ quiesce(struct soak *s)
 	return -1;
 }
 
-static int
-start_okd(struct soak *s, const char *conf)
+/* Starts an okd with conf (and o, may be NULL) and watches it. */
+int
+soak_start(struct soak *s, const char *conf, const struct okd_opts *o)
 {
-	if (okd_start(&s->okd, conf, NULL) == -1)
+	if (okd_start_opts(&s->okd, conf, NULL, o) == -1)
 		return -1;
 	pthread_mutex_lock(&s->mon_lock);
 	s->pid = s->okd.pid;
@@ -218,14 +217,21 @@ log_clean(struct soak *s)
  * Stops watching, then SIGTERM; 1 if okd exited 0 and its log is clean.
  * With kills, children killed by a signal are expected in the log.
  */
-static int
-stop_okd(struct soak *s, int kills)
+/* The monitor leaves the supervisor alone: it is about to be stopped. */
+void
+soak_unwatch(struct soak *s)
 {
-	int	st, clean = 1;
-
 	pthread_mutex_lock(&s->mon_lock);
 	s->pid = 0;
 	pthread_mutex_unlock(&s->mon_lock);
+}
+
+int
+soak_stop(struct soak *s, int kills)
+{
+	int	st, clean = 1;
+
+	soak_unwatch(s);
 	st = okd_stop(&s->okd);
 	if (kills) {
 		clean = log_clean(s);
@@ -332,7 +338,7 @@ exact_floods(struct soak *s, const char *when)
 	    "knocks refused (%d admitted, %d neither)", when, held, PER_SOURCE,
 	    refused, KNOCKS_SOURCE, n, odd);
 	close_all(fds, held);
-	quiesce(s);
+	soak_quiesce(s);
 	get_stats(s, &b);
 	check(delta(&a, &b, S_R_SOURCE) == KNOCKS_SOURCE &&
 	    delta(&a, &b, S_REFUSED) == KNOCKS_SOURCE &&
@@ -358,7 +364,7 @@ exact_floods(struct soak *s, const char *when)
 	    "knocks refused (%d admitted, %d neither)", when, held,
 	    MAX_CHILDREN, refused, KNOCKS_CHILDREN, n, odd);
 	close_all(fds, held);
-	quiesce(s);
+	soak_quiesce(s);
 	get_stats(s, &c);
 	check(delta(&b, &c, S_R_CHILDREN) == KNOCKS_CHILDREN &&
 	    delta(&b, &c, S_REFUSED) == KNOCKS_CHILDREN &&
@@ -440,7 +446,7 @@ signal_under_backlog(struct soak *s)
 	struct rlimit	rl;
 	int		i, n = 0, r, max;
 
-	if (start_okd(s, conf_signals) == -1 || get_stats(s, &a) == -1) {
+	if (soak_start(s, conf_signals, NULL) == -1 || get_stats(s, &a) == -1) {
 		check(0, "signals: okd starts and reports");
 		return;
 	}
@@ -465,7 +471,7 @@ signal_under_backlog(struct soak *s)
 	    "must not hold signals back)", n,
 	    r == 0 ? delta(&a, &b, S_ACCEPTED) : -1L, n / 2);
 	close_all(fds, n);
-	check(quiesce(s) == 0 && !s->died && stop_okd(s, 0),
+	check(soak_quiesce(s) == 0 && !s->died && soak_stop(s, 0),
 	    "signals: okd stops with status 0, its log clean");
 }
 
@@ -510,35 +516,23 @@ cpu_over(pid_t pid, long ms)
 struct ulimit_figures {
 	long	nofile;
 	int	served;
-	long	accept_errors;
-	double	squeeze_cpu;
-	int	recovered;
 };
 
 /*
  * okd under ulimit -n 64: it must serve ULIMIT_CLIENTS at once, since a
- * forked connection costs the supervisor no descriptor.  Then no free
- * descriptor at all: accept fails, okd must rest, not spin, and serve
- * the waiting clients once descriptors are back.
+ * forked connection costs the supervisor no descriptor.  Running out of
+ * descriptors is scenario 8 (scenarios.c).
  */
 static void
 ulimit_run(struct soak *s, struct ulimit_figures *u)
 {
 	static int	fds[ULIMIT_CLIENTS];
-	struct rlimit	mine, lim;
-	int		squeezed, perr;
-	struct stats	a, b;
+	struct okd_opts	o = { 64, 0 };
 	char		src[16];
-	int		wait3[3], i, n, refused = 0, odd = 0, r;
+	int		i, n, refused = 0, odd = 0;
 
 	memset(u, 0, sizeof(*u));
-	getrlimit(RLIMIT_NOFILE, &mine);
-	lim = mine;
-	lim.rlim_cur = 64;
-	setrlimit(RLIMIT_NOFILE, &lim);
-	r = start_okd(s, conf_ulimit);
-	setrlimit(RLIMIT_NOFILE, &mine);
-	if (r == -1) {
+	if (soak_start(s, conf_ulimit, &o) == -1) {
 		check(0, "ulimit: okd starts with ulimit -n 64");
 		return;
 	}
@@ -553,42 +547,9 @@ ulimit_run(struct soak *s, struct ulimit_figures *u)
 	    "ulimit: %d of %d concurrent sessions served under ulimit -n 64 "
 	    "(%d refused, %d neither)", n, ULIMIT_CLIENTS, refused, odd);
 	close_all(fds, n);
-	check(quiesce(s) == 0, "ulimit: every child gone after the clients");
-
-	get_stats(s, &a);
-	lim.rlim_cur = (rlim_t)proc_lowest_free_fd(s->pid);
-	/*
-	 * Some kernels refuse prlimit(2) on a process that changed its ids,
-	 * as okd's supervisor does once it gives up root; the squeeze is then
-	 * left to test_intake's wrapped accept4.
-	 */
-	squeezed = prlimit(s->pid, RLIMIT_NOFILE, &lim, NULL) == 0;
-	perr = errno;
-	for (i = 0; i < 3; i++)
-		wait3[i] = soak_connect("127.0.11.1", s->okd.port, 0);
-	u->squeeze_cpu = cpu_over(s->pid, 2000);
-	get_stats(s, &b);
-	u->accept_errors = delta(&a, &b, S_ACCEPTERR);
-	if (!squeezed)
-		printf("skip ulimit: prlimit on the unprivileged supervisor: "
-		    "%s\n", strerror(perr));
-	else
-		check(u->accept_errors > 0 && u->squeeze_cpu <= 0.10,
-	    "ulimit: no descriptor left (limit %ld): accept-errors +%ld, CPU "
-	    "%.2fs over 2s (no spin)", (long)lim.rlim_cur, u->accept_errors,
-	    u->squeeze_cpu);
-	lim.rlim_cur = 64;
-	prlimit(s->pid, RLIMIT_NOFILE, &lim, NULL);
-	for (i = 0; i < 3; i++) {
-		if (wait3[i] != -1 && soak_hello(wait3[i]) == 0)
-			u->recovered++;
-		if (wait3[i] != -1)
-			close(wait3[i]);
-	}
-	check(u->recovered == 3, "ulimit: %d of 3 waiting clients served once "
-	    "descriptors came back", u->recovered);
+	check(soak_quiesce(s) == 0, "ulimit: every child gone after the clients");
 	check(!s->died, "ulimit: the supervisor never died");
-	check(stop_okd(s, 0),
+	check(soak_stop(s, 0),
 	    "ulimit: SIGTERM stops okd with status 0, its log clean");
 }
 
@@ -614,6 +575,7 @@ struct figures {
 	long			rss_warm, rss_end;
 	double			chaos_cpu, idle_cpu;
 	struct ulimit_figures	u;
+	struct scenario		sc[SCENARIOS];
 };
 
 static void
@@ -658,10 +620,8 @@ print_table(const struct soak *s, const struct figures *f)
 	    f->rss_end);
 	row("supervisor CPU s: chaos / idle 3 s", "%.2f / %.2f", f->chaos_cpu,
 	    f->idle_cpu);
-	row("ulimit -n 64: served / accept-errors", "%d / %ld", f->u.served,
-	    f->u.accept_errors);
-	row("ulimit: CPU s over 2 s with no fd / recovered", "%.2f / %d of 3",
-	    f->u.squeeze_cpu, f->u.recovered);
+	row("ulimit -n 64: concurrent sessions served", "%d of %d", f->u.served,
+	    ULIMIT_CLIENTS);
 }
 
 /* Warm-up, chaos, floods, idle window, signals: the first okd's life. */
@@ -676,7 +636,7 @@ main_run(struct soak *s, struct figures *f, int secs)
 	/* Warm-up: the same load, shorter, so the RSS baseline has seen it. */
 	s->phase = "warm-up";
 	chaos(s, warm);
-	check(quiesce(s) == 0, "warm-up: every child gone after the clients");
+	check(soak_quiesce(s) == 0, "warm-up: every child gone after the clients");
 	exact_floods(s, "warm-up");
 	f->rss_warm = proc_rss_kb(s->pid);
 	reset_counts(s);
@@ -688,14 +648,14 @@ main_run(struct soak *s, struct figures *f, int secs)
 	chaos(s, secs);
 	f->chaos_cpu = (double)(proc_cpu_ticks(s->pid) - t0) /
 	    (double)sysconf(_SC_CLK_TCK);
-	check(quiesce(s) == 0, "chaos: every child gone after the clients");
+	check(soak_quiesce(s) == 0, "chaos: every child gone after the clients");
 	get_stats(s, &f->st2);
 	check_chaos(s, &f->st1, &f->st2);
 	s->phase = "floods";
 	exact_floods(s, "after chaos");
 
 	s->phase = "idle";
-	check(quiesce(s) == 0, "every child gone before the idle window");
+	check(soak_quiesce(s) == 0, "every child gone before the idle window");
 	f->idle_cpu = cpu_over(s->pid, IDLE_MS);
 	f->rss_end = proc_rss_kb(s->pid);
 	check(f->idle_cpu <= 0.03, "idle: supervisor CPU %.2fs over %.1fs "
@@ -707,8 +667,25 @@ main_run(struct soak *s, struct figures *f, int secs)
 	get_stats(s, &f->st3);
 	check(!s->died, "the supervisor never died");
 	check_notify(s, &f->st3);
-	check(stop_okd(s, 1), "SIGTERM stops okd with status 0; its log has "
+	check(soak_stop(s, 1), "SIGTERM stops okd with status 0; its log has "
 	    "no sanitizer report or sandbox violation");
+}
+
+/* The main okd's life, then the signals and ulimit runs. */
+static void
+main_phases(struct soak *s, struct figures *f, int secs)
+{
+	if (soak_start(s, conf_main, NULL) == -1)
+		check(0, "okd starts and says READY=1");
+	else
+		main_run(s, f, secs);
+
+	printf("soak: signals under a full backlog\n");
+	s->phase = "signals";
+	signal_under_backlog(s);
+	printf("soak: ulimit -n 64\n");
+	s->phase = "ulimit";
+	ulimit_run(s, &f->u);
 }
 
 int
@@ -718,7 +695,7 @@ main(void)
 	static struct figures	f;
 	struct rlimit		rl;
 	pthread_t		mon;
-	int			secs = DEFAULT_TIME, k;
+	int			secs = DEFAULT_TIME, k, only;
 
 	if (getenv("SOAK_TIME") != NULL && atoi(getenv("SOAK_TIME")) > 0)
 		secs = atoi(getenv("SOAK_TIME"));
@@ -734,17 +711,12 @@ main(void)
 	s.watching = 1;
 	s.phase = "start";
 	pthread_create(&mon, NULL, monitor_main, &s);
-	if (start_okd(&s, conf_main) == -1)
-		check(0, "okd starts and says READY=1");
-	else
-		main_run(&s, &f, secs);
-
-	printf("soak: signals under a full backlog\n");
-	s.phase = "signals";
-	signal_under_backlog(&s);
-	printf("soak: ulimit -n 64\n");
-	s.phase = "ulimit";
-	ulimit_run(&s, &f.u);
+	/* SOAK_ONLY=scenarios runs the scenarios alone, to try one change. */
+	only = getenv("SOAK_ONLY") != NULL &&
+	    strcmp(getenv("SOAK_ONLY"), "scenarios") == 0;
+	if (!only)
+		main_phases(&s, &f, secs);
+	scenarios_run(&s, f.sc);
 	s.watching = 0;
 	pthread_join(mon, NULL);
 	check(s.zombies_stuck == 0, "no child stayed a zombie past %dms "
@@ -754,7 +726,9 @@ main(void)
 		printf("     %s\n", s.evidence[k]);
 	for (k = 0; k < s.nrefusal && k < 4; k++)
 		printf("note %s\n", s.refusal[k]);
-	print_table(&s, &f);
+	if (!only)
+		print_table(&s, &f);
+	scenarios_table(f.sc);
 	printf("\n%d passed, %d failed\n", npass, nfail);
 	return nfail == 0 ? 0 : 1;
 }

@@ -72,6 +72,29 @@ struct client {
 	pthread_t	 tid;
 };
 
+/* One scenario's figures (scenarios.c). */
+#define SCENARIOS	8
+struct scenario {
+	const char	*name;
+	long		 good_ok, good_fail;	/* good clients' sessions */
+	long		 ticks;		/* supervisor CPU ticks while waiting */
+	long		 wait_ms;	/* ... over this long (0: the whole run) */
+	long		 zombies;	/* children left zombies past the bound */
+	long		 rss0, rss1;	/* supervisor RSS kB, start and end */
+	char		 note[96];
+};
+
+/* soak.c */
+void	 check(int, const char *, ...) __attribute__((format(printf, 2, 3)));
+int	 soak_start(struct soak *, const char *, const struct okd_opts *);
+int	 soak_stop(struct soak *, int);
+int	 soak_quiesce(struct soak *);
+void	 soak_unwatch(struct soak *);
+
+/* scenarios.c */
+void	 scenarios_run(struct soak *, struct scenario *);
+void	 scenarios_table(const struct scenario *);
+
 /* proc.c: the supervisor and its children as /proc shows them. */
 int	 proc_children(pid_t, pid_t *, char *, size_t);
 long	 proc_rss_kb(pid_t);

@@ -246,6 +246,16 @@ check_accept() {
 	if logs -b -o cat _PID=1 | grep -q 'okd-accept@.*Failed'; then
 		fail "an okd-accept@ instance failed"
 	fi
+	# okd -i's own close line reaches the journal (log-target auto), with
+	# its OKD_* fields, not only systemd's lines about the instance.
+	poll 5 sh -c "journalctl --sync; journalctl -u 'okd-accept@*' -o cat |
+	    grep -q 'close peer=127.0.0.1:[0-9]* .*reason=eof'" ||
+	    fail "no okd close line under -u 'okd-accept@*': $(logs -u 'okd-accept@*' -o cat | tail -n 3)"
+	v=$(logs -u 'okd-accept@*' -o verbose)
+	echo "$v" | grep -q '^ *OKD_PEER=127.0.0.1:[0-9]*$' || fail "no OKD_PEER= field from okd -i"
+	echo "$v" | grep -q '^ *OKD_REASON=eof$' || fail "no OKD_REASON=eof field from okd -i"
+	echo "$v" | grep -q '^ *SYSLOG_IDENTIFIER=okd$' || fail "no SYSLOG_IDENTIFIER=okd from okd -i"
+	logs -u 'okd-accept@*' -o cat | grep 'close peer=' | tail -n 1
 }
 
 # SIGTERM drains: a session open at stop time is still served, and okd
