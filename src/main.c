@@ -142,20 +142,38 @@ close_inherited(void)
 	(void)close_range((unsigned int)(SD_LISTEN_FDS_START + n), ~0U, 0);
 }
 
+/* The listeners systemd passed, else those the listen lines name; logs each. */
 static int
 open_listeners(void)
 {
-	int	n;
+	struct listener_fault	 f;
+	const struct listener	*l;
+	size_t			 i;
+	int			 n;
 
-	if ((n = listeners_adopt(&listeners)) == -1)
+	if ((n = listeners_adopt(&listeners, &f)) == -1) {
+		log_errx("%s", f.msg);
 		return -1;
+	}
 	if (n > 0) {
+		for (i = 0; i < listeners.n; i++) {
+			l = &listeners.l[i];
+			log_info("listening on %s (fd %d, name %s, passed by the "
+			    "service manager)", l->addr, l->fd, l->name);
+		}
 		log_info("serving %d passed sockets; listen lines only mark "
 		    "proxy-protocol", n);
 		listeners_mark_proxy(&listeners, &conf);
 		return 0;
 	}
-	return listeners_open(&listeners, &conf);
+	if (listeners_open(&listeners, &conf, &f) == -1) {
+		log_warnx("%s", f.msg);
+		return -1;
+	}
+	for (i = 0; i < listeners.n; i++)
+		log_info("listening on %s%s", listeners.l[i].addr,
+		    listeners.l[i].proxy ? " (PROXY protocol)" : "");
+	return 0;
 }
 
 /* Takes the pidfile before detaching, so a second okd fails on the terminal. */

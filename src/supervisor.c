@@ -245,6 +245,20 @@ supervisor_reap(struct supervisor *sv)
 	}
 }
 
+/* What a reload's listeners_update bound and closed, one line each. */
+static void
+log_listeners(const struct listeners *ls)
+{
+	size_t	i;
+
+	for (i = 0; i < ls->n; i++)
+		if (ls->l[i].fresh)
+			log_info("listening on %s%s", ls->l[i].addr,
+			    ls->l[i].proxy ? " (PROXY protocol)" : "");
+	for (i = 0; i < ls->nclosed; i++)
+		log_info("closing %s", ls->closed[i]);
+}
+
 /*
  * Everything a new configuration needs before it may replace the running
  * one, none of it visible yet.  NULL when next can be applied, else why
@@ -254,7 +268,8 @@ static const char *
 reload_prepare(struct supervisor *sv, struct config *next,
     struct srctable *sources)
 {
-	size_t	cap;
+	struct listener_fault	f;
+	size_t			cap;
 
 	if (config_load(next, sv->confpath, sv->overrides,
 	    sv->noverrides) == -1)
@@ -278,8 +293,11 @@ reload_prepare(struct supervisor *sv, struct config *next,
 	    (srctable_init(sources, (size_t)next->max_sources) == -1 ||
 	    srctable_copy(sources, &sv->live->sources) == -1))
 		return "the source table cannot be resized";
-	if (listeners_update(sv->ls, next) == -1)
+	if (listeners_update(sv->ls, next, &f) == -1) {
+		log_warnx("%s", f.msg);
 		return "a listener cannot be opened";
+	}
+	log_listeners(sv->ls);
 	return NULL;
 }
 
