@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * loadgen: drives C concurrent loopback connections, each doing M round trips,
- * for a bounded time; or holds K idle connections while memory is measured.
+ * for a bounded time (or until N connections are done: -n, for counting); or
+ * holds K idle connections while memory is measured.
  */
 #include <sys/epoll.h>
 #include <sys/resource.h>
