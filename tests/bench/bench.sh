@@ -296,6 +296,28 @@ ignores_chld() {
 	[ $(($(printf '%d' "0x$d") % 2)) = 1 ]
 }
 
+# The system calls of the tree under $1 in one more run of $wl, by
+# strace -c -f, scaled to that run's connections ("" if none ended);
+# strace does not count exit_group, which never returns.
+strace_count() {
+	strace -c -f -q -p "$1" -o "$W/count.strace" 2>/dev/null &
+	st=$!
+	# strace -c -f writes its summary when interrupted; it has attached
+	# once the server's status shows a tracer.
+	i=0
+	while [ $i -lt 100 ] && grep -q '^TracerPid:[[:space:]]*0$' \
+	    "/proc/$1/status"; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	sh -c "$wl"
+	kill -INT $st 2>/dev/null
+	wait $st
+	sn=$(sed -n 's/.* conns=\([0-9]*\).*/\1/p' "$W/count.out")
+	awk -v n="${sn:-0}" -v c="${conns:-0}" '$NF == "total" && n > 0 {
+	    printf "%d\n", $4 * c / n }' "$W/count.strace"
+}
+
 # run_count server workload: one run of a fixed number of connections
 # (cs8: NC short ones, cl8: NS sessions of 1000 round trips, 8 at a time)
 # against a freshly started server; its counts per connection to $RES.
@@ -324,28 +346,17 @@ run_count() {
 		pf=$(awk -F, '$3 == "page-faults" { print $1 }' "$W/count.perf")
 		sc=$(awk -F, '$3 == "raw_syscalls:sys_enter" { print $1 }' \
 		    "$W/count.perf")
-	elif [ $STRACE = 1 ]; then
-		strace -c -f -q -p "$pid" -o "$W/count.strace" 2>/dev/null &
-		st=$!
-		# strace -c -f writes its summary when interrupted; it has
-		# attached once the server's status shows a tracer.
-		i=0
-		while [ $i -lt 100 ] && grep -q '^TracerPid:[[:space:]]*0$' \
-		    "/proc/$pid/status"; do
-			sleep 0.05
-			i=$((i + 1))
-		done
-		sh -c "$wl"
-		kill -INT $st 2>/dev/null
-		wait $st
-		# strace does not count exit_group, which never returns.
-		sc=$(awk '$NF == "total" { print $(NF - 2) }' "$W/count.strace")
 	else
 		sh -c "$wl"
 	fi
 	f1=$(faults_of "$pid")
 	line=$(cat "$W/count.out")
 	conns=$(echo "$line" | sed -n 's/.* conns=\([0-9]*\).*/\1/p')
+	# strace makes faults of its own: its run is a second one, counted
+	# for the system calls only.
+	if [ $PERF = 0 ] && [ $STRACE = 1 ]; then
+		sc=$(strace_count "$pid")
+	fi
 	pfsrc=proc
 	if ignores_chld "$pid" || [ -z "$f0" ] || [ -z "$f1" ]; then
 		pfsrc=perf
