@@ -78,7 +78,7 @@ $(B) $(B)/tests:
 
 # Unit tests: one cmocka binary per module, linking that module and what it
 # needs; test_X_OBJS names the objects, test_X_WRAP the wrapped syscalls.
-UNIT_TESTS	= parse reply config session supervisor intake child proxy children
+UNIT_TESTS	= parse reply config session supervisor intake child proxy children mem
 test_children_OBJS	= children.o mem.o
 test_mem_OBJS		= mem.o tests/okdtest.o
 test_parse_OBJS		= parse.o

@@ -37,6 +37,7 @@ struct supervisor_live {
 	struct counters		 count;
 	size_t			 evicting;	/* children told to end, not reaped */
 	int			 changed;	/* figures may have moved */
+	int			 titled;	/* the title is a child's, set for a fork */
 	struct signals		 got;		/* read from the signalfd */
 };
 

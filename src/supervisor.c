@@ -137,9 +137,9 @@ supervisor_init(struct supervisor *sv, struct config *cf,
 }
 
 /*
- * In the child: its title, the supervisor's descriptors closed (it holds
- * no others: main() closed what okd inherited), then the box and the
- * session; never returns.
+ * In the child, which has its title from the fork: the supervisor's
+ * descriptors closed (it holds no others: main() closed what okd
+ * inherited), then the box and the session; never returns.
  */
 static __dead void
 child_start(struct supervisor *sv, int fd, struct outcome *o,
@@ -147,7 +147,6 @@ child_start(struct supervisor *sv, int fd, struct outcome *o,
 {
 	size_t	i;
 
-	setproctitle("session %s", peer);
 	for (i = 0; i < sv->ls->n; i++)
 		close(sv->ls->l[i].fd);
 	for (i = 0; i < sv->pend.n; i++)
@@ -200,6 +199,14 @@ supervisor_spawn(struct supervisor *sv, int fd, const struct sockaddr *sa,
 		errno = ENOSPC;
 		return -1;
 	}
+	/*
+	 * The child's title is written here, where the formatting code is
+	 * already in memory, and inherited: written in the child, it would
+	 * fault in every page of that code and of the title's own, and the
+	 * supervisor puts its own back once a loop turn (own_title()).
+	 */
+	setproctitle("session %s", peer);
+	sv->live->titled = 1;
 	if ((pid = fork()) == 0)
 		child_start(sv, fd, o, peer);
 	if (pid == -1) {
@@ -416,8 +423,22 @@ show_load(struct supervisor *sv, const struct timespec *now)
 		return;
 	strlcpy(sv->status, buf, sizeof(sv->status));
 	setproctitle("%s", buf);
+	sv->live->titled = 0;
 	notify_status(buf);
 	sv->status_at = *now;
+}
+
+/* The supervisor's own title back after forks, before the loop sleeps. */
+static void
+own_title(struct supervisor *sv)
+{
+	if (!sv->live->titled)
+		return;
+	sv->live->titled = 0;
+	if (sv->status[0] == '\0')
+		status_title(sv->status, sizeof(sv->status), &sv->live->count,
+		    sv->live->kids.count);
+	setproctitle("%s", sv->status);
 }
 
 /* The listeners to poll now: none while resting, draining or deferring. */
@@ -595,6 +616,7 @@ supervisor_run(struct supervisor *sv)
 			break;
 		watchdog(sv, &now);
 		show_load(sv, &now);
+		own_title(sv);
 		intake_expire(sv, &now);
 		if (wait_events(sv, &n, &np, &now) <= 0 || signals_pending(&sv->live->got))
 			continue;

@@ -5,7 +5,9 @@
 # Knobs: BENCH_TIME (seconds per run, default 2), BENCH_ROUNDS (default 7),
 # BENCH_MEM_ROUNDS (rounds with the 1,000-connection hold, default 1),
 # BENCH_HOLD_BIG (default 10000, 0 skips), BENCH_SERVERS (names to run,
-# default all but forkmin-static).
+# default all but forkmin-static), BENCH_COUNT_CONNS (short connections
+# of the counted run, default 2000, 0 skips the counts), BENCH_COUNT_SESSIONS
+# (1000-round-trip sessions of the counted run, default 100).
 
 set -u
 B=build/bench
@@ -19,10 +21,13 @@ MR=${BENCH_MEM_ROUNDS:-1}
 HOLD_SMALL=1000
 HOLD_BIG=${BENCH_HOLD_BIG:-10000}
 HOLD_IDLE=120		# idle timeout while holding: survives the opening
+NC=${BENCH_COUNT_CONNS:-2000}
+NS=${BENCH_COUNT_SESSIONS:-100}
 PORT0=19100
 ALL="forkmin forkmin-static epollmin tcpserver xinetd ssa socat okd okd-warn okd-filter okd-nosb okd-bl5"
 SERVERS=${BENCH_SERVERS:-$(echo "$ALL" | sed 's/ forkmin-static//')}
 MEMSERVERS="forkmin epollmin tcpserver xinetd ssa socat okd okd-nosb"
+COUNTSERVERS="forkmin forkmin-static epollmin tcpserver xinetd ssa socat okd okd-warn okd-filter okd-nosb okd-bl5"
 BIGSERVERS="forkmin epollmin okd"
 
 die() {
@@ -36,6 +41,7 @@ case $MR in ''|*[!0-9]*) die "BENCH_MEM_ROUNDS must be a number" ;; esac
 [ "$T" -ge 1 ] && [ "$T" -le 60 ] || die "BENCH_TIME must be 1..60"
 [ "$R" -ge 1 ] && [ "$R" -le 20 ] || die "BENCH_ROUNDS must be 1..20"
 [ "$R" -ge 3 ] || echo "bench: fewer than 3 rounds; medians are weak" >&2
+case $NC$NS in *[!0-9]*) die "BENCH_COUNT_CONNS and BENCH_COUNT_SESSIONS must be numbers" ;; esac
 
 mkdir -p "$W" || die "cannot create $W"
 rm -f "$W"/*.log "$W/hold.in" "$W/hold.out" "$W/xinetd.conf"
@@ -84,8 +90,8 @@ okdcmd() {
 		c="$c -o 'max-per-source 30000'"
 	fi
 	[ "$1" = okd-bl5 ] || c="$c -o 'backlog 128'"
-	# okd-filter: the seccomp filter instead of strict mode; okd-nosb: the
-	# sandbox off, to show what entering each costs.
+	# okd-filter: the seccomp filter named explicitly; okd-nosb: the
+	# sandbox off, to show what entering the box costs.
 	[ "$1" = okd-filter ] && c="$c -o 'sandbox filter'"
 	[ "$1" = okd-nosb ] && c="$c -o 'sandbox off'"
 	if [ "$1" = okd-warn ]; then
@@ -252,6 +258,121 @@ run_hold() {
 	stop_server "$2"
 }
 
+# Page faults and system calls are counted over the server's whole process
+# tree in a run of a fixed number of connections, outside the timed rounds.
+# Page faults: minflt+majflt+cminflt+cmajflt of the server's main process
+# (/proc/PID/stat fields 10-13) before and after; the c fields hold what
+# the children it reaped spent, so they hold no figure for a server that
+# lets the kernel reap (SIGCHLD ignored, as forkmin does): there perf's
+# page-faults counter, inherited by every child, is taken, or "n/a".
+# System calls: perf's raw_syscalls:sys_enter tracepoint, inherited by the
+# children (perf stat -p PID), or strace -c -f in the same run when perf
+# cannot, or "n/a".  Both need root or a low perf_event_paranoid.
+PERF=0
+if command -v perf > /dev/null 2>&1 &&
+    perf stat -x, -e page-faults,raw_syscalls:sys_enter true > /dev/null 2>&1 &&
+    ! perf stat -x, -e page-faults,raw_syscalls:sys_enter true 2>&1 |
+    grep -q 'not supported'; then
+	PERF=1
+fi
+STRACE=0
+command -v strace > /dev/null 2>&1 && strace -c -o /dev/null true 2>/dev/null &&
+    STRACE=1
+
+# The four fault fields of /proc/PID/stat, summed ("" when unreadable);
+# the command name may hold spaces: fields are counted after its ')'.
+faults_of() {
+	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null |
+	    awk '{ print $8 + $9 + $10 + $11 }'
+}
+
+# 1 when process $1 ignores SIGCHLD (its children are reaped unseen).
+ignores_chld() {
+	h=$(sed -n 's/^SigIgn:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null)
+	[ ${#h} -ge 5 ] || return 1
+	# SIGCHLD is signal 17: bit 16, the low bit of the fifth hex digit
+	# from the right.
+	d=$(printf '%s' "$h" | sed 's/.*\(.\)....$/\1/')
+	[ $(($(printf '%d' "0x$d") % 2)) = 1 ]
+}
+
+# The system calls of the tree under $1 in one more run of $wl, by
+# strace -c -f, scaled to that run's connections ("" if none ended);
+# strace does not count exit_group, which never returns.
+strace_count() {
+	strace -c -f -q -p "$1" -o "$W/count.strace" 2>/dev/null &
+	st=$!
+	# strace -c -f writes its summary when interrupted; it has attached
+	# once the server's status shows a tracer.
+	i=0
+	while [ $i -lt 100 ] && grep -q '^TracerPid:[[:space:]]*0$' \
+	    "/proc/$1/status"; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	sh -c "$wl"
+	kill -INT $st 2>/dev/null
+	wait $st
+	sn=$(sed -n 's/.* conns=\([0-9]*\).*/\1/p' "$W/count.out")
+	awk -v n="${sn:-0}" -v c="${conns:-0}" '$NF == "total" && n > 0 {
+	    printf "%d\n", $4 * c / n }' "$W/count.strace"
+}
+
+# run_count server workload: one run of a fixed number of connections
+# (cs8: NC short ones, cl8: NS sessions of 1000 round trips, 8 at a time)
+# against a freshly started server; its counts per connection to $RES.
+run_count() {
+	case $2 in
+	cs8)	cn=$NC cm=1 ;;
+	cl8)	cn=$NS cm=1000 ;;
+	esac
+	start_server "$1" || { echo "0 $1 $2 failed=1" >> "$RES"; return; }
+	pid=$(pidof_server "$1")
+	port=$(portof "$1")
+	settle "$pid"
+	base=$(treeprocs "$pid")
+	# The run ends when the load does and the tree is back to its size
+	# before it (bounded, 5 s): a child still exiting has not been counted.
+	wl="$B/loadgen -c 8 -m $cm -n $cn -t 60 127.0.0.1 $port > $W/count.out;
+	    i=0; while [ \$i -lt 100 ] &&
+	    [ \"\$($B/memtree -n $pid | sed -n 's/^procs=\([0-9]*\).*/\\1/p')\" \
+	    != $base ]; do sleep 0.05; i=\$((i + 1)); done"
+	f0=$(faults_of "$pid")
+	pf=n/a sc=n/a
+	rm -f "$W/count.perf" "$W/count.strace"
+	if [ $PERF = 1 ]; then
+		perf stat -x, -e page-faults,raw_syscalls:sys_enter -p "$pid" \
+		    -o "$W/count.perf" -- sh -c "$wl" 2>/dev/null
+		pf=$(awk -F, '$3 == "page-faults" { print $1 }' "$W/count.perf")
+		sc=$(awk -F, '$3 == "raw_syscalls:sys_enter" { print $1 }' \
+		    "$W/count.perf")
+	else
+		sh -c "$wl"
+	fi
+	f1=$(faults_of "$pid")
+	line=$(cat "$W/count.out")
+	conns=$(echo "$line" | sed -n 's/.* conns=\([0-9]*\).*/\1/p')
+	# strace makes faults of its own: its run is a second one, counted
+	# for the system calls only.
+	if [ $PERF = 0 ] && [ $STRACE = 1 ]; then
+		sc=$(strace_count "$pid")
+	fi
+	pfsrc=proc
+	if ignores_chld "$pid" || [ -z "$f0" ] || [ -z "$f1" ]; then
+		pfsrc=perf
+		[ $PERF = 1 ] || pfsrc=none
+	else
+		pf=$((f1 - f0))
+	fi
+	[ -n "$pf" ] || pf=n/a
+	[ -n "$sc" ] || sc=n/a
+	echo "0 $1 $2 count_conns=${conns:-0} count_faults=$pf" \
+	    "count_syscalls=$sc faults_from=$pfsrc" >> "$RES"
+	echo "bench: counted $1 $2: ${conns:-0} connections, $pf page faults" \
+	    "($pfsrc), $sc system calls" >&2
+	stop_server "$1"
+}
+
 enabled() {
 	for s in $SERVERS; do
 		[ "$s" = "$1" ] || continue
@@ -313,6 +434,15 @@ for w in s8 s64 l8; do
 		r=$((r + 1))
 	done
 done
+# The counts are the same in every run (to within a fault or two per
+# hundred connections): one counted run each, after the timed rounds.
+if [ "$NC" -gt 0 ]; then
+	for s in $COUNTSERVERS; do
+		enabled "$s" || continue
+		run_count "$s" cs8
+		[ "$NS" -gt 0 ] && run_count "$s" cl8
+	done
+fi
 # Memory barely moves between rounds (0.1 KB/conn): one round by default.
 r=1
 while [ $r -le "$MR" ]; do
@@ -349,9 +479,9 @@ ELAPSED=$(($(date +%s) - t0))
 	echo "- the load generator shares the $(nproc) CPUs with the server:" \
 	    "ratios matter, absolute numbers drift"
 	echo "- okd logs at info (okd-warn: warning) to stderr, redirected to" \
-	    "$W/okd*.log; children enter seccomp with the default sandbox on" \
-	    "(strict mode for short sessions, the filter for long ones;" \
-	    "okd-filter: the filter always; okd-nosb: sandbox off); okd-bl5" \
+	    "$W/okd*.log; children enter the seccomp filter with the default" \
+	    "sandbox on (okd-filter: sandbox filter, the same box today;" \
+	    "okd-nosb: sandbox off); okd-bl5" \
 	    "keeps the shipped backlog (5);" \
 	    "every other server listens with backlog 128, except xinetd" \
 	    "(fixed 64) and systemd-socket-activate (fixed SOMAXCONN)"

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * loadgen: drives C concurrent loopback connections, each doing M round trips,
- * for a bounded time; or holds K idle connections while memory is measured.
+ * for a bounded time (or until N connections are done: -n, for counting); or
+ * holds K idle connections while memory is measured.
  */
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -66,6 +67,7 @@ struct run {
 	int			 conns;		/* C */
 	int			 trips;		/* M */
 	int			 hold;		/* K, 0 unless hold mode */
+	int			 limit;		/* N connections at most, 0: none */
 	double			 seconds;
 	uint64_t		 optimeout_ns;
 	const char		*payload;
@@ -98,8 +100,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: loadgen [-c conns] [-m trips] [-t seconds] "
-	    "[-T op-timeout] [-p payload] [-r reply] [-H hold | -w]\n"
-	    "               [-s sources[+first]] address port\n");
+	    "[-T op-timeout] [-p payload] [-r reply] [-n conns]\n"
+	    "               [-H hold | -w] [-s sources[+first]] address port\n");
 	exit(2);
 }
 
@@ -322,6 +324,8 @@ want_new(struct run *r)
 		return 0;
 	if (r->hold > 0)
 		return r->started < r->hold;
+	if (r->limit > 0)
+		return r->started < r->limit;
 	return 1;
 }
 
@@ -457,7 +461,7 @@ busy(struct run *r)
 }
 
 /* Runs the event loop until the time is up, or in hold mode until every
- * connection is held (or failed). */
+ * connection is held (or failed), or with -n until N have ended. */
 static void
 drive(struct run *r)
 {
@@ -471,7 +475,7 @@ drive(struct run *r)
 		t = now_ns();
 		if (t >= end)
 			break;
-		if (r->hold > 0 && !want_new(r) && !busy(r))
+		if ((r->hold > 0 || r->limit > 0) && !want_new(r) && !busy(r))
 			break;
 		n = epoll_wait(r->ep, evs, 256, SWEEP_MS);
 		if (n == -1 && errno != EINTR) {
@@ -635,7 +639,7 @@ main(int argc, char *argv[])
 	r.optimeout_ns = 2000000000ULL;
 	r.payload = "ping\n";
 	r.reply = "OK";
-	while ((ch = getopt(argc, argv, "c:H:m:p:r:s:t:T:w")) != -1) {
+	while ((ch = getopt(argc, argv, "c:H:m:n:p:r:s:t:T:w")) != -1) {
 		switch (ch) {
 		case 'c':
 			r.conns = (int)number(optarg, 1, MAX_CONNS, "conns");
@@ -645,6 +649,9 @@ main(int argc, char *argv[])
 			break;
 		case 'm':
 			r.trips = (int)number(optarg, 1, INT_MAX, "trips");
+			break;
+		case 'n':
+			r.limit = (int)number(optarg, 1, INT_MAX, "conns");
 			break;
 		case 'p':
 			r.payload = optarg;

@@ -104,6 +104,65 @@ function ratio_target(desc, a, b, key, op, limit,    v, spread) {
 	target(desc, v, op, limit, spread)
 }
 
+# A count per connection of the counted run, "n/a" where it was not taken.
+function perconn(v, n) {
+	if (v == "" || v == "n/a" || n + 0 == 0)
+		return "n/a"
+	return fmt(v / n)
+}
+
+# The ratio of server s's count per connection to forkmin's, "" when
+# either is missing.
+function cratio(a, s, wl,    x, y) {
+	if (perconn(a[s, wl], cc[s, wl]) == "n/a" ||
+	    perconn(a["forkmin", wl], cc["forkmin", wl]) == "n/a" ||
+	    a["forkmin", wl] + 0 == 0)
+		return ""
+	x = a[s, wl] / cc[s, wl]
+	y = a["forkmin", wl] / cc["forkmin", wl]
+	return x / y
+}
+
+function countratio(a, s, wl,    r) {
+	r = cratio(a, s, wl)
+	return r == "" ? "" : sprintf(" (%.2fx)", r)
+}
+
+# A target: okd's count per connection no more than forkmin's.
+function count_target(desc, a, wl) {
+	target(desc, cratio(a, "okd", wl), "<=", 1, "")
+}
+
+# The table of page faults and system calls per connection.
+function counts(ns, order,    i, s, any) {
+	for (i = 1; i <= ns; i++)
+		if ((order[i], "cs8") in cc)
+			any = 1
+	if (!any)
+		return
+	print ""
+	print "Page faults and system calls per connection, over the " \
+	    "server's whole process tree, in one run of a fixed number " \
+	    "of connections outside the timed rounds (tests/bench/README.md " \
+	    "says how they are counted; ratios to forkmin):"
+	print ""
+	print "| server | short: page faults | short: system calls | " \
+	    "1000-trip session: page faults | 1000-trip session: " \
+	    "system calls | connections counted | faults from |"
+	print "|---|---|---|---|---|---|---|"
+	for (i = 1; i <= ns; i++) {
+		s = order[i]
+		if (!((s, "cs8") in cc))
+			continue
+		printf("| %s | %s%s | %s%s | %s%s | %s%s | %d + %d | %s |\n", s,
+		    perconn(cf[s, "cs8"], cc[s, "cs8"]), countratio(cf, s, "cs8"),
+		    perconn(cs[s, "cs8"], cc[s, "cs8"]), countratio(cs, s, "cs8"),
+		    perconn(cf[s, "cl8"], cc[s, "cl8"]), countratio(cf, s, "cl8"),
+		    perconn(cs[s, "cl8"], cc[s, "cl8"]), countratio(cs, s, "cl8"),
+		    cc[s, "cs8"], cc[s, "cl8"], cfrom[s, "cs8"])
+	}
+}
+
 {
 	round = $1; srv = $2; wl = $3
 	seen[srv] = 1
@@ -116,7 +175,12 @@ function ratio_target(desc, a, b, key, op, limit,    v, spread) {
 		if (k ~ /^err_/ || k == "failed")
 			errs[srv, wl, k] += v
 	}
-	if (wl ~ /^h/) {
+	if ("count_conns" in f) {
+		cc[srv, wl] = f["count_conns"]
+		cf[srv, wl] = f["count_faults"]
+		cs[srv, wl] = f["count_syscalls"]
+		cfrom[srv, wl] = f["faults_from"]
+	} else if (wl ~ /^h/) {
 		if (f["held"] > 0) {
 			du = f["tree_uss_kb"] - f["base_uss_kb"]
 			dp = f["tree_pss_kb"] - f["base_pss_kb"]
@@ -157,6 +221,7 @@ END {
 			    cell(s, "h10000" SUBSEP "uss"),
 			    cell(s, "h10000" SUBSEP "pss"))
 		}
+		counts(ns, order)
 		print ""
 		print "Latency (ms; a connection's first round trip includes " \
 		    "its connect, and a trip still under way when the run " \
@@ -220,6 +285,14 @@ END {
 		    median("okd" SUBSEP "h10000" SUBSEP "uss"), "<=", 40, "")
 	ratio_target("okd/forkmin p99 at C=64", "okd", "forkmin",
 	    "s64" SUBSEP "p99", "<=", 1.2)
+	count_target("okd/forkmin page faults per short connection",
+	    cf, "cs8")
+	count_target("okd/forkmin system calls per short connection",
+	    cs, "cs8")
+	count_target("okd/forkmin page faults per 1000-trip session",
+	    cf, "cl8")
+	count_target("okd/forkmin system calls per 1000-trip session",
+	    cs, "cl8")
 	print ""
 	okd = median("okd" SUBSEP "s64" SUBSEP "cps")
 	fm = median("forkmin" SUBSEP "s64" SUBSEP "cps")

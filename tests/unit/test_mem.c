@@ -1,122 +1,189 @@
 /* SPDX-License-Identifier: ISC */
-/* Unit tests of what a child inherits: no private memory, no journal-file libraries, no rseq area. */
+/* Unit tests of mem.c: private memory is zeroed, never inherited, and costs no copy-on-write fault after a fork. */
+
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
-#include <sys/rseq.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <systemd/sd-daemon.h>
 
 #include "mem.h"
-#include "okdtest.h"
 
-/* Registers a fresh rseq area: 0 when none was registered, else -1 (EINVAL: another is). */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+
+/* Pages in a test table: well above the few faults the test's own stack takes. */
+#define TABLE_PAGES	512
+
+/* mem.c leaves memory inheritable under valgrind, which does not model MADV_DONTFORK. */
 static int
-rseq_register(struct rseq *area)
+under_valgrind(void)
 {
-	memset(area, 0, sizeof(*area));
-	area->cpu_id = RSEQ_CPU_ID_UNINITIALIZED;
-	return (int)syscall(SYS_rseq, area, sizeof(*area), 0, RSEQ_SIG);
+#ifdef RUNNING_ON_VALGRIND
+	return RUNNING_ON_VALGRIND;
+#else
+	return 0;
+#endif
 }
 
-/* maps_has() of this process. */
-static int
-maps_name(const char *name)
+static size_t
+page_size(void)
 {
-	return maps_has(getpid(), name);
+	return (size_t)sysconf(_SC_PAGESIZE);
 }
 
-/* fn's answer, run in a fork, so this process keeps its state. */
-static int
-in_child(int (*fn)(void))
+/* Minor page faults of this process so far. */
+static long
+minflt(void)
 {
-	pid_t	pid;
-	int	st;
+	struct rusage	ru;
 
-	if ((pid = fork()) == 0)
-		_exit(fn());
-	assert_true(pid > 0);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st));
-	return WEXITSTATUS(st);
+	assert_int_equal(getrusage(RUSAGE_SELF, &ru), 0);
+	return ru.ru_minflt;
 }
 
-/* 0 if this process's maps have libc and libsystemd but no journal-file library. */
-static int
-inherited_little(void)
+/* Writes one byte in each of the table's pages. */
+static void
+touch(volatile unsigned char *p, size_t pages, unsigned char v)
 {
-	return maps_name("libc.so") == 1 && maps_name("libsystemd") == 1 &&
-	    maps_name("libgcrypt") == 0 && maps_name("libgpg-error") == 0 &&
-	    maps_name("liblz4") == 0 && maps_name("liblzma") == 0 &&
-	    maps_name("libzstd") == 0 && maps_name("libcap.so") == 0 ? 0 : 1;
-}
+	size_t	i;
 
-/* 0 if forks prepared here make children that inherit little; this keeps all. */
-static int
-prepared_forks(void)
-{
-	if (in_child(inherited_little) != 1)
-		return 1;	/* an unprepared fork inherits everything */
-	mem_prepare_forks();
-	if (in_child(inherited_little) != 0)
-		return 2;
-	return maps_name("libgcrypt") == 1 ? 0 : 3;
+	for (i = 0; i < pages; i++)
+		p[i * page_size()] = v;
 }
 
 /*
- * Once forks are prepared, a child has libc and libsystemd but none of the
- * libraries libsystemd links for journal files; the process keeps them.
+ * The minor faults this process takes writing every page of the table
+ * (already written once) while a child forked after that first write is
+ * still alive, as the supervisor writes its tables while children run.
+ */
+static long
+faults_while_child_lives(unsigned char *p, size_t pages)
+{
+	int	go[2], st;
+	pid_t	pid;
+	char	c;
+	long	before, after;
+
+	/* Whole pages: a huge page would make one fault of many pages. */
+	(void)madvise(p, pages * page_size(), MADV_NOHUGEPAGE);
+	touch(p, pages, 1);
+	assert_int_equal(pipe(go), 0);
+	if ((pid = fork()) == 0) {
+		(void)close(go[1]);
+		/* Alive, sharing what it inherited, until the parent is done. */
+		_exit(read(go[0], &c, 1) == 0 ? 0 : 1);
+	}
+	assert_true(pid > 0);
+	(void)close(go[0]);
+	before = minflt();
+	touch(p, pages, 2);
+	after = minflt();
+	assert_int_equal(close(go[1]), 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	return after - before;
+}
+
+/* mem_private gives zeroed, writable memory that mem_release unmaps. */
+static void
+test_private_zeroed(void **state)
+{
+	size_t		 len = 3 * page_size() + 17, i;
+	unsigned char	*p;
+
+	(void)state;
+	assert_non_null(p = mem_private(len));
+	for (i = 0; i < len; i++)
+		assert_int_equal(p[i], 0);
+	memset(p, 0xa5, len);
+	assert_int_equal(p[len - 1], 0xa5);
+	mem_release(p, len);
+	mem_release(NULL, len);		/* a no-op */
+}
+
+/* 0 if nothing is mapped at [p, p + len) in this process. */
+static int
+unmapped(void *p, size_t len)
+{
+	unsigned char	vec[8];
+
+	/* mincore fails with ENOMEM on a range that is not mapped. */
+	return mincore(p, len < 8 * page_size() ? len : 8 * page_size(),
+	    vec) == -1 && errno == ENOMEM ? 0 : 1;
+}
+
+/* A child has no mapping where the parent keeps its private memory. */
+static void
+test_private_not_inherited(void **state)
+{
+	size_t		 len = 4 * page_size();
+	unsigned char	*p;
+	pid_t		 pid;
+	int		 st;
+
+	(void)state;
+	if (under_valgrind())
+		skip();
+	assert_non_null(p = mem_private(len));
+	p[0] = 1;
+	assert_int_equal(unmapped(p, len), 1);
+	if ((pid = fork()) == 0)
+		_exit(unmapped(p, len));
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	mem_release(p, len);
+}
+
+/*
+ * The saving counted: with a child alive, writing every page of an
+ * ordinary table costs a copy-on-write fault per page, and of a table in
+ * private memory about none (the few left are the test's own stack).
  */
 static void
-test_journal_file_libs_not_inherited(void **state)
+test_private_saves_cow_faults(void **state)
 {
+	size_t		 len = TABLE_PAGES * page_size();
+	unsigned char	*plain, *priv;
+	long		 fplain, fpriv;
+
 	(void)state;
-	/* Linked as okd is, and calling it: libsystemd brings them in. */
-	(void)sd_booted();
-	if (maps_name("libgcrypt") != 1)
+	if (under_valgrind())
 		skip();
-	assert_int_equal(in_child(prepared_forks), 0);
-}
-
-/* 0 if glibc's rseq area is there before and gone after. */
-static int
-unregisters_rseq(void)
-{
-	static struct rseq	area __attribute__((aligned(32)));
-
-	if (rseq_register(&area) != -1 || errno != EINVAL)
-		return 1;
-	mem_prepare_forks();
-	if (rseq_register(&area) != 0)
-		return 2;
-	return syscall(SYS_rseq, &area, sizeof(area), RSEQ_FLAG_UNREGISTER,
-	    RSEQ_SIG) == 0 ? 0 : 3;
-}
-
-/* glibc's rseq area is unregistered: another can then be registered. */
-static void
-test_rseq_unregistered(void **state)
-{
-	(void)state;
-	if (__rseq_size == 0)
-		skip();		/* glibc did not register one (valgrind, old kernel) */
-	assert_int_equal(in_child(unregisters_rseq), 0);
+	plain = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(plain != MAP_FAILED);
+	assert_non_null(priv = mem_private(len));
+	fplain = faults_while_child_lives(plain, TABLE_PAGES);
+	fpriv = faults_while_child_lives(priv, TABLE_PAGES);
+	print_message("minor faults writing %d pages with a child alive: "
+	    "ordinary %ld, mem_private %ld\n", TABLE_PAGES, fplain, fpriv);
+	assert_true(fplain >= TABLE_PAGES);
+	assert_true(fpriv <= TABLE_PAGES / 32);
+	assert_int_equal(munmap(plain, len), 0);
+	mem_release(priv, len);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_journal_file_libs_not_inherited),
-		cmocka_unit_test(test_rseq_unregistered),
+		cmocka_unit_test(test_private_zeroed),
+		cmocka_unit_test(test_private_not_inherited),
+		cmocka_unit_test(test_private_saves_cow_faults),
 	};
 
 	return cmocka_run_group_tests_name("mem", tests, NULL, NULL);
