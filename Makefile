@@ -118,19 +118,14 @@ test_sandbox_OBJS	= sandbox.o session.o reply.o log.o parse.o $(CONFIG_OBJS) acl
 test_privdrop_OBJS	= privdrop.o
 
 # The supervisor's own modules, each on real sockets, pipes and signals.
-UNIT_TESTS	+= clock listener log notify outcome signals status peer main
+UNIT_TESTS	+= clock outcome signals status peer
 test_clock_OBJS		= clock.o
-test_listener_OBJS	= listener.o parse.o
-test_log_OBJS		= log.o
-test_notify_OBJS	= notify.o
 test_outcome_OBJS	= outcome.o mem.o
-test_signals_OBJS	= signals.o session.o reply.o log.o parse.o config.o acl.o \
+test_signals_OBJS	= signals.o session.o reply.o log.o parse.o $(CONFIG_OBJS) acl.o \
 			  cidr.o bucket.o
-test_status_OBJS	= status.o admit.o acl.o cidr.o bucket.o config.o parse.o \
+test_status_OBJS	= status.o admit.o acl.o cidr.o bucket.o $(CONFIG_OBJS) parse.o \
 			  log.o
 test_peer_OBJS		= peer.o cidr.o parse.o
-# main.c's main() renamed okd_main (objcopy), so the test has its own main.
-test_main_OBJS		= tests/main_okd.o $(filter-out main.o,$(OBJS:$(B)/%=%))
 
 # Integration tests drive the real build/okd over loopback.
 INTEG_TESTS	= okd clients protect proxy activation systemd docs limits logsink privsep \
