@@ -26,20 +26,39 @@ put_int(struct config *cf, const struct config_keyword *k, int64_t v)
 		memcpy(AT(cf, k->off), &v, sizeof(v));
 }
 
+typedef int	(*parse_int_fn)(const char *, int64_t, int64_t, int64_t *,
+		    const char **);
+
+/*
+ * text through parse, within min to max; a bad one is reported as
+ * "keyword: "text"<sep>why (min to max)", sep being " is " or ": " as the
+ * parser's words read.
+ */
+static int
+ranged(struct config_parser *p, const char *name, const char *text,
+    int64_t min, int64_t max, parse_int_fn parse, const char *sep,
+    int64_t *out)
+{
+	const char	*err;
+
+	if (parse(text, min, max, out, &err) == -1) {
+		config_error(p, &p->at, "%s: \"%s\"%s%s (%lld to %lld)", name,
+		    text, sep, err, (long long)min, (long long)max);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 set_number(struct config_parser *p, const struct config_keyword *k,
     struct config_word *w, size_t nw)
 {
-	const char	*err;
-	int64_t		 n;
+	int64_t	n;
 
 	(void)nw;
-	if (parse_number(w[0].text, k->min, k->max, &n, &err) == -1) {
-		config_error(p, &p->at, "%s: \"%s\" is %s (%lld to %lld)",
-		    k->name, w[0].text, err, (long long)k->min,
-		    (long long)k->max);
+	if (ranged(p, k->name, w[0].text, k->min, k->max, parse_number,
+	    " is ", &n) == -1)
 		return -1;
-	}
 	put_int(p->cf, k, n);
 	return 0;
 }
@@ -48,16 +67,12 @@ static int
 set_size(struct config_parser *p, const struct config_keyword *k,
     struct config_word *w, size_t nw)
 {
-	const char	*err;
-	int64_t		 n;
+	int64_t	n;
 
 	(void)nw;
-	if (parse_size(w[0].text, k->min, k->max, &n, &err) == -1) {
-		config_error(p, &p->at, "%s: \"%s\": %s (%lld to %lld)",
-		    k->name, w[0].text, err, (long long)k->min,
-		    (long long)k->max);
+	if (ranged(p, k->name, w[0].text, k->min, k->max, parse_size, ": ",
+	    &n) == -1)
 		return -1;
-	}
 	put_int(p->cf, k, n);
 	return 0;
 }
@@ -299,11 +314,9 @@ set_rate(struct config_parser *p, const struct config_keyword *k,
 	}
 	memcpy(num, w[0].text, (size_t)(slash - w[0].text));
 	num[slash - w[0].text] = '\0';
-	if (parse_number(num, 1, RATE_MAX_TOKENS, &n, &err) == -1) {
-		config_error(p, &p->at, "%s: \"%s\" is %s (1 to %d)", k->name,
-		    num, err, RATE_MAX_TOKENS);
+	if (ranged(p, k->name, num, 1, RATE_MAX_TOKENS, parse_number, " is ",
+	    &n) == -1)
 		return -1;
-	}
 	if (duration(p, k->name, slash + 1, 1, RATE_MAX_PERIOD_MS, &ms) == -1)
 		return -1;
 	if (nw == 3 && parse_number(w[2].text, 1, RATE_MAX_TOKENS, &burst,
@@ -324,21 +337,14 @@ static int
 set_lengths(struct config_parser *p, const struct config_keyword *k,
     struct config_word *w, size_t nw)
 {
-	const char	*err;
-	int64_t		 v4, v6;
-	int		 i;
+	int64_t	v4, v6;
+	int	i;
 
 	(void)nw;
-	if (parse_number(w[0].text, 0, 32, &v4, &err) == -1) {
-		config_error(p, &p->at, "%s: \"%s\" is %s (0 to 32)", k->name,
-		    w[0].text, err);
+	if (ranged(p, k->name, w[0].text, 0, 32, parse_number, " is ",
+	    &v4) == -1 || ranged(p, k->name, w[1].text, 0, 128, parse_number,
+	    " is ", &v6) == -1)
 		return -1;
-	}
-	if (parse_number(w[1].text, 0, 128, &v6, &err) == -1) {
-		config_error(p, &p->at, "%s: \"%s\" is %s (0 to 128)", k->name,
-		    w[1].text, err);
-		return -1;
-	}
 	i = (int)v4;
 	memcpy(AT(p->cf, k->off), &i, sizeof(i));
 	i = (int)v6;
