@@ -7,5 +7,6 @@
 
 void	*mem_private(size_t);
 void	 mem_release(void *, size_t);
+int	 mem_private_inherited(void);
 
 #endif

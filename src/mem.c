@@ -17,11 +17,12 @@
 #endif
 
 /*
- * valgrind does not model MADV_DONTFORK: a child would scan memory it does
- * not have and crash.  Under valgrind the mapping stays inheritable.
+ * Whether children inherit mem_private() memory after all: under valgrind,
+ * which does not model MADV_DONTFORK (a child would scan memory it does
+ * not have and crash), the mapping stays inheritable.
  */
-static int
-under_valgrind(void)
+int
+mem_private_inherited(void)
 {
 #ifdef RUNNING_ON_VALGRIND
 	return RUNNING_ON_VALGRIND;
@@ -41,7 +42,7 @@ mem_private(size_t len)
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0); /* cppcheck-suppress invalidFunctionArg */
 	if (p == MAP_FAILED)
 		return NULL;
-	if (!under_valgrind() && madvise(p, len, MADV_DONTFORK) == -1) {
+	if (!mem_private_inherited() && madvise(p, len, MADV_DONTFORK) == -1) {
 		(void)munmap(p, len);
 		return NULL;
 	}

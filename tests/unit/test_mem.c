@@ -17,25 +17,8 @@
 
 #include "mem.h"
 
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
-
 /* Pages in a test table: well above the few faults the test's own stack takes. */
 #define TABLE_PAGES	512
-
-/* mem.c leaves memory inheritable under valgrind, which does not model MADV_DONTFORK. */
-static int
-under_valgrind(void)
-{
-#ifdef RUNNING_ON_VALGRIND
-	return RUNNING_ON_VALGRIND;
-#else
-	return 0;
-#endif
-}
 
 static size_t
 page_size(void)
@@ -134,7 +117,7 @@ test_private_not_inherited(void **state)
 	int		 st;
 
 	(void)state;
-	if (under_valgrind())
+	if (mem_private_inherited())
 		skip();
 	assert_non_null(p = mem_private(len));
 	p[0] = 1;
@@ -161,7 +144,7 @@ test_private_saves_cow_faults(void **state)
 	long		 fplain, fpriv;
 
 	(void)state;
-	if (under_valgrind())
+	if (mem_private_inherited())
 		skip();
 	plain = mmap(NULL, len, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

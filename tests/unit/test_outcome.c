@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "mem.h"
 #include "outcome.h"
 
 static struct outcomes	o;
@@ -126,7 +127,7 @@ test_origin_not_in_child(void **state)
 	int	st;
 
 	(void)state;
-	if (getenv("OKD_UNDER_VALGRIND") != NULL)
+	if (mem_private_inherited())
 		skip();
 	assert_non_null(outcomes_take(&o, "127.0.0.1:1", NULL, &(uint32_t){0}));
 	st = in_child_status(touch_origin, NULL);
