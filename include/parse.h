@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 
@@ -20,6 +22,8 @@ int	 parse_address(const char *, struct sockaddr_storage *, socklen_t *,
 	    const char **);
 int	 parse_escapes(const char *, size_t, unsigned char *, size_t, size_t *,
 	    const char **);
+
+ssize_t	 parse_read_line(FILE *, char *, size_t, size_t, int *, int *);
 
 void	 format_duration(char *, size_t, int64_t);
 size_t	 format_escapes(char *, size_t, const unsigned char *, size_t);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "acl.h"
+#include "parse.h"
 
 #define ROOT4		0
 #define ROOT6		1
@@ -302,28 +303,6 @@ acl_add(struct acl *acl, enum acl_action action, const char *prefix,
 	return 0;
 }
 
-/* Reads one line of at most ACL_LINE_MAX bytes into buf; see file_line(). */
-static int
-read_line(FILE *fp, char *buf, int *toolong, int *nul)
-{
-	size_t	 len = 0;
-	int	 ch;
-
-	*toolong = *nul = 0;
-	while ((ch = getc(fp)) != EOF && ch != '\n') {
-		if (ch == '\0')
-			*nul = 1;
-		if (len < ACL_LINE_MAX)
-			buf[len++] = (char)ch;
-		else
-			*toolong = 1;
-	}
-	buf[len] = '\0';
-	if (ch == EOF && ferror(fp))
-		return -1;
-	return ch == EOF && len == 0 && !*toolong ? 0 : 1;
-}
-
 /* Strips a '#' comment and surrounding blanks; returns the prefix, maybe "". */
 static char *
 trim(char *s)
@@ -389,15 +368,22 @@ acl_add_file(struct acl *acl, enum acl_action action, const char *path,
 {
 	FILE		*fp;
 	struct cidr	 c;
-	char		 buf[ACL_LINE_MAX + 1], msg[128];
+	char		 buf[ACL_LINE_MAX + 2], msg[128];	/* and '\n' */
 	size_t		 line = 0;
-	int		 bad = 0, r, toolong, nul, save;
+	ssize_t		 len;
+	int		 bad = 0, r = 0, toolong, nul, save;
 
 	if ((fp = fopen(path, "re")) == NULL)
 		return -1;
 	acl->nfile++;
-	while ((r = read_line(fp, buf, &toolong, &nul)) == 1) {
+	/* However long a line, it is skipped whole: the file is a regular one. */
+	while ((len = parse_read_line(fp, buf, sizeof(buf), SIZE_MAX, &toolong,
+	    &nul)) != -1) {
 		line++;
+		if (len > 0 && buf[len - 1] == '\n')
+			buf[--len] = '\0';
+		if (len > ACL_LINE_MAX)
+			toolong = 1;
 		switch (file_line(buf, toolong, nul, &c, msg, sizeof(msg))) {
 		case -1:
 			bad++;
@@ -412,6 +398,8 @@ acl_add_file(struct acl *acl, enum acl_action action, const char *path,
 		if (r == -1)
 			break;
 	}
+	if (ferror(fp))
+		r = -1;
 	save = errno;
 	(void)fclose(fp);
 	if (r == -1) {

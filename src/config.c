@@ -115,40 +115,6 @@ split_words(struct config_parser *p, char *s, struct config_word *w,
 }
 
 /*
- * Reads one line of fp into buf (NUL-terminated, the newline kept) and
- * returns its length, or -1 at the end of the file.  A line longer than
- * the buffer sets *toolong and is skipped up to CONFIG_SKIP_MAX more
- * bytes; a line longer still ends the file there (*toolong is 2): a file
- * such as /dev/zero, one endless line, must fail at once, not fill memory.
- * *nul is set when the line holds a NUL byte.
- */
-static ssize_t
-read_line(FILE *fp, char *buf, size_t size, int *toolong, int *nul)
-{
-	size_t	len = 0, skipped = 0;
-	int	c;
-
-	*toolong = *nul = 0;
-	while ((c = getc(fp)) != EOF) {
-		if (c == '\0')
-			*nul = 1;
-		if (len + 1 < size)
-			buf[len++] = (char)c;
-		else if (++skipped > CONFIG_SKIP_MAX) {
-			*toolong = 2;
-			break;
-		} else
-			*toolong = 1;
-		if (c == '\n')
-			break;
-	}
-	buf[len] = '\0';
-	if (c == EOF && len == 0)
-		return -1;
-	return (ssize_t)len;
-}
-
-/*
  * One line of the file, one -o, or one default: checks the keyword, its
  * word count and repetition, then sets it.  -o replaces what the file said.
  */
@@ -273,7 +239,8 @@ parse_file(struct config_parser *p, FILE *fp, const char *name)
 	p->at.file = name;
 	p->at.line = 0;
 	while (fp != NULL &&
-	    read_line(fp, line, sizeof(line), &toolong, &nul) != -1) {
+	    parse_read_line(fp, line, sizeof(line), CONFIG_SKIP_MAX, &toolong,
+	    &nul) != -1) {
 		p->at.line++;
 		if (toolong) {
 			config_error(p, &p->at, "line longer than %d bytes%s",

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Pure parsers and printers for configuration values: numbers, durations,
- * sizes, listen addresses and double-quoted strings with C escapes.
+ * sizes, listen addresses and double-quoted strings with C escapes; and
+ * the bounded line reader the configuration and rule files are read with.
  */
 
 #include <arpa/inet.h>
@@ -356,4 +357,40 @@ format_address(const struct sockaddr *sa, char *buf, size_t len)
 		break;
 	}
 	return buf;
+}
+
+/*
+ * Reads one line of fp into buf (NUL-terminated, the newline kept) and
+ * returns its length, or -1 at the end of the file or on a read error
+ * (ferror(fp) tells which).  A line longer than the buffer sets *toolong
+ * and is skipped, up to skip_max more bytes; a line longer still stops
+ * the reading there (*toolong is 2): a file such as /dev/zero, one
+ * endless line, must fail at once, not fill memory.  *nul is set when
+ * the line holds a NUL byte.
+ */
+ssize_t
+parse_read_line(FILE *fp, char *buf, size_t size, size_t skip_max,
+    int *toolong, int *nul)
+{
+	size_t	len = 0, skipped = 0;
+	int	c;
+
+	*toolong = *nul = 0;
+	while ((c = getc(fp)) != EOF) {
+		if (c == '\0')
+			*nul = 1;
+		if (len + 1 < size)
+			buf[len++] = (char)c;
+		else if (++skipped > skip_max) {
+			*toolong = 2;
+			break;
+		} else
+			*toolong = 1;
+		if (c == '\n')
+			break;
+	}
+	buf[len] = '\0';
+	if (c == EOF && (len == 0 || ferror(fp)))
+		return -1;
+	return (ssize_t)len;
 }
