@@ -82,5 +82,6 @@ int	supervisor_spawn(struct supervisor *, int, const struct sockaddr *,
 	    const struct sockaddr *, struct srcent *, int);
 void	supervisor_reap(struct supervisor *);
 void	supervisor_debug(struct config *);
+void	supervisor_log_listeners(const struct listeners *);
 
 #endif

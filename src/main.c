@@ -147,8 +147,6 @@ static int
 open_listeners(void)
 {
 	struct listener_fault	 f;
-	const struct listener	*l;
-	size_t			 i;
 	int			 n;
 
 	if ((n = listeners_adopt(&listeners, &f)) == -1) {
@@ -156,11 +154,7 @@ open_listeners(void)
 		return -1;
 	}
 	if (n > 0) {
-		for (i = 0; i < listeners.n; i++) {
-			l = &listeners.l[i];
-			log_info("listening on %s (fd %d, name %s, passed by the "
-			    "service manager)", l->addr, l->fd, l->name);
-		}
+		supervisor_log_listeners(&listeners);
 		log_info("serving %d passed sockets; listen lines only mark "
 		    "proxy-protocol", n);
 		listeners_mark_proxy(&listeners, &conf);
@@ -170,9 +164,7 @@ open_listeners(void)
 		log_warnx("%s", f.msg);
 		return -1;
 	}
-	for (i = 0; i < listeners.n; i++)
-		log_info("listening on %s%s", listeners.l[i].addr,
-		    listeners.l[i].proxy ? " (PROXY protocol)" : "");
+	supervisor_log_listeners(&listeners);
 	return 0;
 }
 

@@ -252,16 +252,27 @@ supervisor_reap(struct supervisor *sv)
 	}
 }
 
-/* What a reload's listeners_update bound and closed, one line each. */
-static void
-log_listeners(const struct listeners *ls)
+/*
+ * What the last listeners_adopt, listeners_open or listeners_update
+ * opened and closed, one line each: at start and at each reload.
+ */
+void
+supervisor_log_listeners(const struct listeners *ls)
 {
-	size_t	i;
+	const struct listener	*l;
+	size_t			 i;
 
-	for (i = 0; i < ls->n; i++)
-		if (ls->l[i].fresh)
-			log_info("listening on %s%s", ls->l[i].addr,
-			    ls->l[i].proxy ? " (PROXY protocol)" : "");
+	for (i = 0; i < ls->n; i++) {
+		l = &ls->l[i];
+		if (!l->fresh)
+			continue;
+		if (l->passed)
+			log_info("listening on %s (fd %d, name %s, passed by the "
+			    "service manager)", l->addr, l->fd, l->name);
+		else
+			log_info("listening on %s%s", l->addr, l->proxy ?
+			    " (PROXY protocol)" : "");
+	}
 	for (i = 0; i < ls->nclosed; i++)
 		log_info("closing %s", ls->closed[i]);
 }
@@ -304,7 +315,7 @@ reload_prepare(struct supervisor *sv, struct config *next,
 		log_warnx("%s", f.msg);
 		return "a listener cannot be opened";
 	}
-	log_listeners(sv->ls);
+	supervisor_log_listeners(sv->ls);
 	return NULL;
 }
 
