@@ -29,58 +29,6 @@ teardown(void **state)
 	return r;
 }
 
-/* A client from src that gets its OK, or -1. */
-static int
-served_from(struct okd_proc *p, const char *src)
-{
-	int	fd = tcp_connect_from(src, "127.0.0.1", p->port);
-
-	if (fd == -1)
-		return -1;
-	if (roundtrip(fd, "x") == -1) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* A client from src that is turned away: closed with no reply. */
-static int
-refused_from(struct okd_proc *p, const char *src)
-{
-	int	fd = tcp_connect_from(src, "127.0.0.1", p->port), r;
-
-	if (fd == -1)
-		return 0;
-	r = expect_eof(fd, 3000);
-	close(fd);
-	return r == 0;
-}
-
-/* Writes text to path whole (aside, then renamed), readable by all. */
-static void
-write_whole(const char *path, const char *text)
-{
-	char	 tmp[256];
-	FILE	*fp;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fp = fopen(tmp, "w");
-	assert_non_null(fp);
-	fputs(text, fp);
-	assert_int_equal(fclose(fp), 0);
-	assert_int_equal(chmod(tmp, 0644), 0);
-	assert_int_equal(rename(tmp, path), 0);
-}
-
-static void
-reload(struct okd_proc *p)
-{
-	kill(p->pid, SIGHUP);
-	assert_int_equal(okd_wait_notify(p, "RELOADING=1", 5000), 0);
-	assert_int_equal(okd_wait_notify(p, "READY=1", 5000), 0);
-}
-
 /*
  * A deny-file's prefixes are refused, in order with the allow and deny
  * lines; a reload reads the file again, and a bad line in it keeps the
@@ -96,33 +44,34 @@ test_deny_file_reloaded(void **state)
 	assert_non_null(p);
 	assert_int_equal(okd_start(p, "listen 127.0.0.1:%PORT%\n", NULL), 0);
 	snprintf(list, sizeof(list), "%s/deny.list", p->dir);
-	write_whole(list, "# blocked\n127.0.0.2\n127.0.0.8/29\n");
+	assert_int_equal(write_whole(list,
+	    "# blocked\n127.0.0.2\n127.0.0.8/29\n"), 0);
 	snprintf(conf, sizeof(conf), "listen 127.0.0.1:%d\nallow 127.0.0.9\n"
 	    "deny-file %s\n", p->port, list);
 	okd_write_conf(p, conf);
-	reload(p);
-	assert_true(refused_from(p, "127.0.0.2"));
-	assert_true(refused_from(p, "127.0.0.10"));
+	assert_int_equal(okd_reload(p), 0);
+	assert_true(okd_refused_from(p, "127.0.0.2"));
+	assert_true(okd_refused_from(p, "127.0.0.10"));
 	/* allow 127.0.0.9 comes first, so the /29 does not deny it. */
-	close(served_from(p, "127.0.0.9"));
-	close(served_from(p, "127.0.0.3"));
+	close(okd_served_from(p, "127.0.0.9"));
+	close(okd_served_from(p, "127.0.0.3"));
 	assert_int_equal(okd_log_wait(p, "reason=access", 3000), 0);
 
 	/* The same file, new contents: a reload reads it again. */
-	write_whole(list, "127.0.0.3\n");
-	reload(p);
-	close(served_from(p, "127.0.0.2"));
-	assert_true(refused_from(p, "127.0.0.3"));
+	assert_int_equal(write_whole(list, "127.0.0.3\n"), 0);
+	assert_int_equal(okd_reload(p), 0);
+	close(okd_served_from(p, "127.0.0.2"));
+	assert_true(okd_refused_from(p, "127.0.0.3"));
 
 	/* A bad line: reported with the list's own line, nothing changes. */
-	write_whole(list, "127.0.0.4\n127.0.0.1/8\n");
+	assert_int_equal(write_whole(list, "127.0.0.4\n127.0.0.1/8\n"), 0);
 	kill(p->pid, SIGHUP);
 	assert_int_equal(okd_log_wait(p, "deny.list:2: \"127.0.0.1/8\": host "
 	    "bits set", 5000), 0);
 	assert_int_equal(okd_log_wait(p, "deny-file: ", 3000), 0);
 	assert_int_equal(okd_log_wait(p, "keeping the running", 3000), 0);
-	assert_true(refused_from(p, "127.0.0.3"));
-	close(served_from(p, "127.0.0.4"));
+	assert_true(okd_refused_from(p, "127.0.0.3"));
+	close(okd_served_from(p, "127.0.0.4"));
 }
 
 /*
@@ -140,14 +89,14 @@ test_every_error_one_run(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(conf, sizeof(conf), "%s/okd.conf", dir);
 	snprintf(list, sizeof(list), "%s/allow.list", dir);
-	write_whole(list, "10.0.0.0/8\nnot-a-prefix\n");
+	assert_int_equal(write_whole(list, "10.0.0.0/8\nnot-a-prefix\n"), 0);
 	snprintf(text, sizeof(text), "backlog x\n"
 	    "listen 127.0.0.1:9 proxy-protocol\n"
 	    "allow-file %s\n"
 	    "max-children 300\n"
 	    "max-sources 100\n"
 	    "frobnicate 1\n", list);
-	write_whole(conf, text);
+	assert_int_equal(write_whole(conf, text), 0);
 	snprintf(cmd, sizeof(cmd), "${OKD_BIN:-build/okd} -t -f %s 2>&1",
 	    conf);
 	assert_int_equal(run_capture(cmd, out, sizeof(out), 5000), 78);
@@ -183,14 +132,14 @@ test_print_rule_files(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(list, sizeof(list), "%s/deny.list", dir);
 	snprintf(conf, sizeof(conf), "%s/printed.conf", dir);
-	write_whole(list, "192.0.2.0/24\n2001:db8::/32\n");
+	assert_int_equal(write_whole(list, "192.0.2.0/24\n2001:db8::/32\n"), 0);
 	snprintf(cmd, sizeof(cmd), "${OKD_BIN:-build/okd} -T -f /dev/null "
 	    "-o 'allow 127.0.0.1' -o 'deny-file %s' -o 'allow *'", list);
 	assert_int_equal(run_capture(cmd, a, sizeof(a), 5000), 0);
 	snprintf(want, sizeof(want), "\nallow 127.0.0.1/32\ndeny-file %s\n"
 	    "allow *\n", list);
 	assert_non_null(strstr(a, want));
-	write_whole(conf, a);
+	assert_int_equal(write_whole(conf, a), 0);
 	snprintf(cmd, sizeof(cmd), "${OKD_BIN:-build/okd} -t -f %s", conf);
 	assert_int_equal(run_capture(cmd, b, sizeof(b), 5000), 0);
 	assert_string_equal(b, "configuration OK\n");

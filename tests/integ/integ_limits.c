@@ -48,21 +48,6 @@ start(void **state, const char *conf)
 	return p;
 }
 
-/* A session from src that has had its first OK; -1 if none came. */
-static int
-served_from(struct okd_proc *p, const char *src)
-{
-	int	fd = tcp_connect_from(src, "127.0.0.1", p->port);
-
-	if (fd == -1)
-		return -1;
-	if (roundtrip(fd, "x") == -1) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* Eight sources fill the shipped max-children, 32 sessions each. */
 static void
 fill(struct okd_proc *p, int fds[GROUPS][PER_GROUP])
@@ -73,7 +58,7 @@ fill(struct okd_proc *p, int fds[GROUPS][PER_GROUP])
 	for (g = 0; g < GROUPS; g++) {
 		snprintf(src, sizeof(src), "127.0.1.%d", g + 1);
 		for (i = 0; i < PER_GROUP; i++) {
-			fds[g][i] = served_from(p, src);
+			fds[g][i] = okd_served_from(p, src);
 			assert_true(fds[g][i] >= 0);
 		}
 	}
@@ -105,7 +90,7 @@ test_fair_share_serves_a_ninth_source(void **state)
 	fill(p, fds);
 	assert_int_equal(okd_stat(p, "active"), GROUPS * PER_GROUP);
 	t0 = now_ms();
-	fd = served_from(p, "127.0.1.9");
+	fd = okd_served_from(p, "127.0.1.9");
 	assert_true(fd >= 0);
 	assert_true(now_ms() - t0 < 1000);
 	assert_int_equal(okd_log_wait(p, "evict pid=", 3000), 0);
@@ -147,38 +132,15 @@ test_fair_share_off_refuses(void **state)
 	close_all(fds);
 }
 
-/* The pids controller's directory for a new group, or -1 without one. */
+/* Writes the number v as the whole of dir/name; 0, or -1 with errno. */
 static int
-pids_group(char *dir, size_t len)
-{
-	struct stat	st;
-
-	if (stat("/sys/fs/cgroup/pids/cgroup.procs", &st) == 0)
-		snprintf(dir, len, "/sys/fs/cgroup/pids/okd-test-%ld",
-		    (long)getpid());
-	else if (stat("/sys/fs/cgroup/cgroup.subtree_control", &st) == 0)
-		snprintf(dir, len, "/sys/fs/cgroup/okd-test-%ld",
-		    (long)getpid());
-	else
-		return -1;
-	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
-		return -1;
-	return 0;
-}
-
-static int
-write_file(const char *dir, const char *name, long v)
+write_number(const char *dir, const char *name, long v)
 {
 	char	path[256], text[32];
-	int	fd, n, r;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
-		return -1;
-	n = snprintf(text, sizeof(text), "%ld\n", v);
-	r = write(fd, text, (size_t)n) == n ? 0 : -1;
-	close(fd);
-	return r;
+	snprintf(text, sizeof(text), "%ld\n", v);
+	return write_text(path, text);
 }
 
 /*
@@ -193,15 +155,15 @@ test_fork_failure_under_pids_limit(void **state)
 	char		 dir[128], buf[8];
 	int		 held[3], fd, i;
 
-	if (geteuid() != 0 || pids_group(dir, sizeof(dir)) == -1) {
+	if (geteuid() != 0 || pids_group("test", dir, sizeof(dir)) == -1) {
 		printf("skip: needs root and a pids cgroup controller\n");
 		skip();
 	}
 	p = start(state, "listen 127.0.0.1:%PORT%\nrefuse-message \"busy\"\n");
-	assert_int_equal(write_file(dir, "cgroup.procs", (long)p->pid), 0);
-	assert_int_equal(write_file(dir, "pids.max", 4), 0);
+	assert_int_equal(write_number(dir, "cgroup.procs", (long)p->pid), 0);
+	assert_int_equal(write_number(dir, "pids.max", 4), 0);
 	for (i = 0; i < 3; i++) {
-		held[i] = served_from(p, "127.0.0.1");
+		held[i] = okd_served_from(p, "127.0.0.1");
 		assert_true(held[i] >= 0);
 	}
 	for (i = 0; i < 3; i++) {
@@ -217,7 +179,7 @@ test_fork_failure_under_pids_limit(void **state)
 	assert_int_equal(okd_log_wait(p, "reason=fork", 3000), 0);
 	close(held[0]);
 	assert_int_equal(okd_log_wait(p, "reason=eof", 3000), 0);
-	fd = served_from(p, "127.0.0.1");
+	fd = okd_served_from(p, "127.0.0.1");
 	assert_true(fd >= 0);
 	close(fd);
 	close(held[1]);

@@ -187,14 +187,6 @@ reload_conf(struct okd_proc *p, int port2)
 	return conf;
 }
 
-static void
-reload(struct okd_proc *p)
-{
-	kill(p->pid, SIGHUP);
-	assert_int_equal(okd_wait_notify(p, "RELOADING=1", 5000), 0);
-	assert_int_equal(okd_wait_notify(p, "READY=1", 5000), 0);
-}
-
 /* Sends a byte on a new connection and reads a reply of strlen(want) bytes. */
 static int
 reply_is(int port, const char *want)
@@ -259,7 +251,7 @@ test_reload_follows_swapped_links(void **state)
 	assert_int_equal(rename(v, link), 0);
 	snprintf(v, sizeof(v), "rm -r %s/..v1", top);
 	assert_int_equal(system(v), 0);
-	reload(p);
+	assert_int_equal(okd_reload(p), 0);
 	assert_int_equal(okd_log_count(p, "reload failed"), 0);
 	assert_int_equal(reply_is(port, "TWO"), 0);
 	snprintf(v, sizeof(v), "rm -r %s", top);
@@ -281,7 +273,7 @@ test_reload_listen_set(void **state)
 	assert_true(tcp_connect("127.0.0.1", port2) == -1);
 
 	okd_write_conf(p, reload_conf(p, port2));
-	reload(p);
+	assert_int_equal(okd_reload(p), 0);
 	fd = tcp_connect("127.0.0.1", port2);
 	assert_true(fd >= 0);
 	assert_int_equal(roundtrip(fd, "new"), 0);
@@ -298,14 +290,14 @@ test_reload_listen_set(void **state)
 		close(fd);
 	}
 	okd_write_conf(p, reload_conf(p, 0));
-	reload(p);
+	assert_int_equal(okd_reload(p), 0);
 	assert_int_equal(okd_log_wait(p, "closing 127.0.0.1", 3000), 0);
 	assert_true(tcp_connect("127.0.0.1", port2) == -1);
 	assert_int_equal(roundtrip(live, "after"), 0);
 
 	/* A broken file keeps the running configuration. */
 	okd_write_conf(p, "listn 1\n");
-	reload(p);
+	assert_int_equal(okd_reload(p), 0);
 	assert_int_equal(okd_log_wait(p, "keeping the running", 3000), 0);
 	fd = tcp_connect("127.0.0.1", p->port);
 	assert_int_equal(roundtrip(fd, "still"), 0);

@@ -42,34 +42,6 @@ start(void **state, const char *conf)
 	return p;
 }
 
-/* A client from src that gets its OK, or -1. */
-static int
-served_from(struct okd_proc *p, const char *src)
-{
-	int	fd = tcp_connect_from(src, "127.0.0.1", p->port);
-
-	if (fd == -1)
-		return -1;
-	if (roundtrip(fd, "x") == -1) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* A client from src that is turned away: closed with no reply. */
-static int
-refused_from(struct okd_proc *p, const char *src)
-{
-	int	fd = tcp_connect_from(src, "127.0.0.1", p->port), r;
-
-	if (fd == -1)
-		return 0;
-	r = expect_eof(fd, 3000);
-	close(fd);
-	return r == 0;
-}
-
 static void
 test_per_source_limit(void **state)
 {
@@ -77,13 +49,13 @@ test_per_source_limit(void **state)
 			    "max-per-source 2\n");
 	int		 a, b, c;
 
-	a = served_from(p, "127.0.0.2");
-	b = served_from(p, "127.0.0.2");
+	a = okd_served_from(p, "127.0.0.2");
+	b = okd_served_from(p, "127.0.0.2");
 	assert_true(a >= 0 && b >= 0);
 	/* The third from the same source is refused while two live... */
-	assert_true(refused_from(p, "127.0.0.2"));
+	assert_true(okd_refused_from(p, "127.0.0.2"));
 	/* ...and other sources are served. */
-	c = served_from(p, "127.0.0.3");
+	c = okd_served_from(p, "127.0.0.3");
 	assert_true(c >= 0);
 	assert_int_equal(okd_stat(p, "refused-per-source"), 1);
 	assert_int_equal(okd_stat(p, "served"), 3);
@@ -100,12 +72,12 @@ test_source_prefix_groups(void **state)
 			    "max-per-source 2\nsource-prefix 24 64\n");
 	int		 a, b;
 
-	a = served_from(p, "127.0.0.2");
-	b = served_from(p, "127.0.0.4");
+	a = okd_served_from(p, "127.0.0.2");
+	b = okd_served_from(p, "127.0.0.4");
 	assert_true(a >= 0 && b >= 0);
-	assert_true(refused_from(p, "127.0.0.9"));
+	assert_true(okd_refused_from(p, "127.0.0.9"));
 	/* Another /24 is another source. */
-	close(served_from(p, "127.0.1.2"));
+	close(okd_served_from(p, "127.0.1.2"));
 	close(a);
 	close(b);
 }
@@ -120,14 +92,14 @@ test_rate_limit_heals(void **state)
 	int		 i, fd = -1;
 
 	for (i = 0; i < 3; i++)
-		close(served_from(p, "127.0.0.5"));
-	assert_true(refused_from(p, "127.0.0.5"));
-	fd = served_from(p, "127.0.0.6");
+		close(okd_served_from(p, "127.0.0.5"));
+	assert_true(okd_refused_from(p, "127.0.0.5"));
+	fd = okd_served_from(p, "127.0.0.6");
 	assert_true(fd >= 0);
 	close(fd);
 	/* A token returns every 667 ms; bounded wait for it. */
 	end = now_ms() + 3000;
-	while ((fd = served_from(p, "127.0.0.5")) == -1 && now_ms() < end)
+	while ((fd = okd_served_from(p, "127.0.0.5")) == -1 && now_ms() < end)
 		usleep(100000);
 	assert_true(fd >= 0);
 	close(fd);
@@ -141,10 +113,10 @@ test_deny_source(void **state)
 	struct okd_proc	*p = start(state, "listen 127.0.0.1:%PORT%\n"
 			    "deny 127.0.0.3\n");
 
-	close(served_from(p, "127.0.0.2"));
-	assert_true(refused_from(p, "127.0.0.3"));
-	assert_true(refused_from(p, "127.0.0.3"));
-	close(served_from(p, "127.0.0.4"));
+	close(okd_served_from(p, "127.0.0.2"));
+	assert_true(okd_refused_from(p, "127.0.0.3"));
+	assert_true(okd_refused_from(p, "127.0.0.3"));
+	close(okd_served_from(p, "127.0.0.4"));
 	assert_int_equal(okd_stat(p, "refused-access"), 2);
 	/* Two served, two refused: only the served were forked. */
 	assert_int_equal(okd_stat(p, "served"), 2);
@@ -158,9 +130,9 @@ test_whitelist_order(void **state)
 	struct okd_proc	*p = start(state, "listen 127.0.0.1:%PORT%\n"
 			    "deny 127.0.0.7\nallow 127.0.0.0/29\ndeny *\n");
 
-	close(served_from(p, "127.0.0.2"));
-	assert_true(refused_from(p, "127.0.0.7"));
-	assert_true(refused_from(p, "127.0.0.8"));
+	close(okd_served_from(p, "127.0.0.2"));
+	assert_true(okd_refused_from(p, "127.0.0.7"));
+	assert_true(okd_refused_from(p, "127.0.0.8"));
 	assert_int_equal(okd_log_wait(p, "reason=access", 3000), 0);
 }
 
@@ -189,7 +161,7 @@ test_overload_defer(void **state)
 	char		 buf[2];
 	int		 a, b;
 
-	a = served_from(p, "127.0.0.2");
+	a = okd_served_from(p, "127.0.0.2");
 	assert_true(a >= 0);
 	b = tcp_connect_from("127.0.0.3", "127.0.0.1", p->port);
 	assert_true(b >= 0);
@@ -211,8 +183,8 @@ test_overload_close(void **state)
 			    "max-children 1\n");
 	int		 a;
 
-	a = served_from(p, "127.0.0.2");
-	assert_true(refused_from(p, "127.0.0.3"));
+	a = okd_served_from(p, "127.0.0.2");
+	assert_true(okd_refused_from(p, "127.0.0.3"));
 	assert_int_equal(okd_stat(p, "refused-max-children"), 1);
 	close(a);
 }
@@ -243,7 +215,7 @@ test_log_peer_prefix(void **state)
 			    "log-peer prefix\nsource-prefix 24 64\n");
 	char		*log;
 
-	close(served_from(p, "127.0.0.2"));
+	close(okd_served_from(p, "127.0.0.2"));
 	assert_int_equal(okd_log_wait(p, "close peer=127.0.0.0/24 ", 3000), 0);
 	log = okd_log_read(p);
 	assert_null(strstr(log, "127.0.0.2"));
@@ -257,7 +229,7 @@ test_log_peer_none(void **state)
 			    "log-peer none\n");
 	char		*log;
 
-	close(served_from(p, "127.0.0.2"));
+	close(okd_served_from(p, "127.0.0.2"));
 	assert_int_equal(okd_log_wait(p, "close peer=- ", 3000), 0);
 	log = okd_log_read(p);
 	assert_null(strstr(log, "127.0.0.2"));
@@ -299,7 +271,7 @@ test_child_sandboxed(void **state)
 		skip();
 	}
 	p = start(state, "listen 127.0.0.1:%PORT%\nsandbox strict\n");
-	fd = served_from(p, "127.0.0.2");
+	fd = okd_served_from(p, "127.0.0.2");
 	assert_true(fd >= 0);
 	assert_int_equal(okd_log_wait(p, "accept peer=", 3000), 0);
 	kid = okd_child_pid(p);

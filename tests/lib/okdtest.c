@@ -67,16 +67,108 @@ okdtest_port(void)
 void
 okd_write_conf(struct okd_proc *p, const char *text)
 {
-	char	tmp[160];
-	FILE	*fp;
+	(void)write_whole(p->conf, text);
+}
 
-	/* Written aside and renamed, so a reload never reads half a file. */
-	snprintf(tmp, sizeof(tmp), "%s.tmp", p->conf);
-	if ((fp = fopen(tmp, "w")) == NULL)
-		return;
-	fputs(text, fp);
-	fclose(fp);
-	rename(tmp, p->conf);
+/*
+ * Replaces path with text, readable by all (okd reads it as the user it
+ * became): written aside and renamed, so a reader never sees half of it.
+ * 0, or -1 with errno.
+ */
+int
+write_whole(const char *path, const char *text)
+{
+	char	tmp[256];
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >=
+	    sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (write_text(tmp, text) == -1)
+		return -1;
+	return rename(tmp, path);
+}
+
+/*
+ * Writes text as the whole of path, in place: for files that cannot be
+ * replaced, such as a cgroup's.  0, or -1 with errno.
+ */
+int
+write_text(const char *path, const char *text)
+{
+	size_t	len = strlen(text);
+	int	fd, r, saved;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644)) == -1)
+		return -1;
+	r = write(fd, text, len) == (ssize_t)len ? 0 : -1;
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return r;
+}
+
+/*
+ * Makes a pids cgroup of this process's own, named okd-TAG-PID, under the
+ * v1 pids hierarchy or else the v2 one, its path in dir; -1 without one.
+ */
+int
+pids_group(const char *tag, char *dir, size_t len)
+{
+	struct stat	st;
+
+	if (stat("/sys/fs/cgroup/pids/cgroup.procs", &st) == 0)
+		snprintf(dir, len, "/sys/fs/cgroup/pids/okd-%s-%ld", tag,
+		    (long)getpid());
+	else if (stat("/sys/fs/cgroup/cgroup.subtree_control", &st) == 0)
+		snprintf(dir, len, "/sys/fs/cgroup/okd-%s-%ld", tag,
+		    (long)getpid());
+	else
+		return -1;
+	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+/* Sends SIGHUP and waits for the reload's RELOADING=1 and READY=1; 0 or -1. */
+int
+okd_reload(struct okd_proc *p)
+{
+	if (kill(p->pid, SIGHUP) == -1)
+		return -1;
+	if (okd_wait_notify(p, "RELOADING=1", 5000) == -1)
+		return -1;
+	return okd_wait_notify(p, "READY=1", 5000);
+}
+
+/* A client from src that has had its OK: its descriptor, or -1. */
+int
+okd_served_from(struct okd_proc *p, const char *src)
+{
+	int	fd = tcp_connect_from(src, "127.0.0.1", p->port);
+
+	if (fd == -1)
+		return -1;
+	if (roundtrip(fd, "x") == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Whether a client from src is turned away: closed with no reply. */
+int
+okd_refused_from(struct okd_proc *p, const char *src)
+{
+	int	fd = tcp_connect_from(src, "127.0.0.1", p->port), r;
+
+	if (fd == -1)
+		return 0;
+	r = expect_eof(fd, 3000);
+	close(fd);
+	return r == 0;
 }
 
 /* The notify socket's reader: keeps every message, wakes waiters. */

@@ -352,41 +352,6 @@ unread_stderr(struct soak *s, struct scenario *sc)
 	    sc->name, sc->good_ok, sc->good_fail);
 }
 
-/* Writes text as the whole of path; 0, or -1 with errno set. */
-static int
-write_file(const char *path, const char *text)
-{
-	int	fd, r;
-
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0644)) == -1)
-		return -1;
-	r = write(fd, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : -1;
-	close(fd);
-	return r;
-}
-
-/* The pids controller's group for this soak (v1, else v2), made; -1 if none. */
-static int
-pids_group(char *dir, size_t len)
-{
-	struct stat	st;
-
-	if (geteuid() != 0)
-		return -1;
-	if (stat("/sys/fs/cgroup/pids/cgroup.procs", &st) == 0)
-		snprintf(dir, len, "/sys/fs/cgroup/pids/okd-soak-%ld",
-		    (long)getpid());
-	else if (stat("/sys/fs/cgroup/cgroup.subtree_control", &st) == 0)
-		snprintf(dir, len, "/sys/fs/cgroup/okd-soak-%ld",
-		    (long)getpid());
-	else
-		return -1;
-	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
-		return -1;
-	return 0;
-}
-
 /*
  * 3. Under a pids limit (a cgroup of our own), the clients past it get the
  * refuse-message, counted refused-fork; the supervisor rests instead of
@@ -400,7 +365,7 @@ pids_limit(struct soak *s, struct scenario *sc)
 	int		held[PIDS_KIDS], i, n = 0, fd, told = 0;
 	long		t0, refused0;
 
-	if (pids_group(dir, sizeof(dir)) == -1) {
+	if (geteuid() != 0 || pids_group("soak", dir, sizeof(dir)) == -1) {
 		printf("skip 3 pids limit: needs root and a pids cgroup "
 		    "controller\n");
 		return;
@@ -410,11 +375,11 @@ pids_limit(struct soak *s, struct scenario *sc)
 		goto out;
 	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
 	snprintf(num, sizeof(num), "%ld\n", (long)s->pid);
-	if (write_file(path, num) == -1)
+	if (write_text(path, num) == -1)
 		goto fail;
 	snprintf(path, sizeof(path), "%s/pids.max", dir);
 	snprintf(num, sizeof(num), "%d\n", 1 + PIDS_KIDS);
-	if (write_file(path, num) == -1)
+	if (write_text(path, num) == -1)
 		goto fail;
 	for (i = 0; i < PIDS_KIDS; i++)
 		if ((held[n] = soak_connect("127.0.23.1", s->okd.port, 0)) !=
@@ -446,7 +411,7 @@ pids_limit(struct soak *s, struct scenario *sc)
 	 */
 	close_fds(held, n);
 	n = 0;
-	check(soak_quiesce(s) == 0 && write_file(path, "max\n") == 0,
+	check(soak_quiesce(s) == 0 && write_text(path, "max\n") == 0,
 	    "%s: children gone, pids.max lifted", sc->name);
 	probe_start(&pr, s, "127.0.23.3", s->okd.port, "OK", NULL);
 	nap(1000);
@@ -489,6 +454,19 @@ reloaded(struct soak *s, int n)
 	return -1;
 }
 
+/* A ConfigMap version: dir/name/okd.conf holding text; 1 when made. */
+static int
+conf_version(const char *dir, const char *name, const char *text)
+{
+	char	path[200];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (mkdir(path, 0755) == -1)
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s/okd.conf", dir, name);
+	return write_text(path, text) == 0;
+}
+
 /*
  * 4. The Kubernetes ConfigMap layout: okd.conf -> ..data/okd.conf, ..data
  * -> ..v1, swapped to ..v2 and ..v1 removed; SIGHUP reloads the new file
@@ -509,10 +487,7 @@ symlink_swap(struct soak *s, struct scenario *sc)
 	dir = s->okd.dir;
 	probe_start(&pr, s, "127.0.24.1", s->okd.port, "V1", "V2");
 	conf_reply(s, text, sizeof(text), "V1");
-	snprintf(a, sizeof(a), "%s/..v1", dir);
-	ok &= mkdir(a, 0755) == 0;
-	snprintf(a, sizeof(a), "%s/..v1/okd.conf", dir);
-	ok &= write_file(a, text) == 0;
+	ok &= conf_version(dir, "..v1", text);
 	snprintf(a, sizeof(a), "%s/..data", dir);
 	ok &= symlink("..v1", a) == 0;
 	snprintf(a, sizeof(a), "%s/okd.conf.new", dir);
@@ -523,10 +498,7 @@ symlink_swap(struct soak *s, struct scenario *sc)
 	check(ok, "%s: okd.conf -> ..data/okd.conf -> ..v1 reloaded", sc->name);
 
 	conf_reply(s, text, sizeof(text), "V2");
-	snprintf(a, sizeof(a), "%s/..v2", dir);
-	ok &= mkdir(a, 0755) == 0;
-	snprintf(a, sizeof(a), "%s/..v2/okd.conf", dir);
-	ok &= write_file(a, text) == 0;
+	ok &= conf_version(dir, "..v2", text);
 	snprintf(a, sizeof(a), "%s/..data_tmp", dir);
 	ok &= symlink("..v2", a) == 0;
 	snprintf(b, sizeof(b), "%s/..data", dir);
