@@ -55,12 +55,13 @@ wait_port(int port, int timeout_ms)
 	return -1;
 }
 
+/*
+ * The global, defaults and two frontends every rig's HAProxy has: fe1 to
+ * be1, fe2 to backend fe2_to.
+ */
 static void
-write_haproxy_conf(struct rig *r, const char *path)
+haproxy_head(FILE *fp, const struct rig *r, const char *fe2_to)
 {
-	FILE	*fp = fopen(path, "w");
-
-	assert_non_null(fp);
 	fprintf(fp,
 	    "global\n"
 	    "    stats socket %s mode 600 level admin\n"
@@ -74,20 +75,39 @@ write_haproxy_conf(struct rig *r, const char *path)
 	    "    default_backend be1\n"
 	    "frontend fe2\n"
 	    "    bind 127.0.0.1:%d\n"
-	    "    default_backend be2\n"
-	    "backend be1\n"
+	    "    default_backend %s\n",
+	    r->sock, r->fe1, r->fe2, fe2_to);
+}
+
+/*
+ * A backend of okd alone, checked in okd's protocol (send x, expect OK)
+ * with the given PROXY version, interval, fall count and source address.
+ */
+static void
+haproxy_backend(FILE *fp, const struct rig *r, const char *name,
+    const char *send_proxy, const char *inter, int fall, const char *source)
+{
+	fprintf(fp,
+	    "backend %s\n"
 	    "    option tcp-check\n"
 	    "    tcp-check send x\n"
 	    "    tcp-check expect string OK\n"
-	    "    server okd 127.0.0.1:%d send-proxy check check-send-proxy "
-	    "inter 300ms rise 1 fall 1 source 127.0.0.10\n"
-	    "backend be2\n"
-	    "    option tcp-check\n"
-	    "    tcp-check send x\n"
-	    "    tcp-check expect string OK\n"
-	    "    server okd 127.0.0.1:%d send-proxy-v2 check check-send-proxy "
-	    "inter 300ms rise 1 fall 1 source 127.0.0.11\n",
-	    r->sock, r->fe1, r->fe2, r->okd.port, r->okd.port);
+	    "    server okd 127.0.0.1:%d %s check check-send-proxy "
+	    "inter %s rise 1 fall %d source %s\n",
+	    name, r->okd.port, send_proxy, inter, fall, source);
+}
+
+/* fe1 sends PROXY v1 to okd, fe2 v2, each backend from its own address. */
+static void
+write_haproxy_conf(struct rig *r, const char *path)
+{
+	FILE	*fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	haproxy_head(fp, r, "be2");
+	haproxy_backend(fp, r, "be1", "send-proxy", "300ms", 1, "127.0.0.10");
+	haproxy_backend(fp, r, "be2", "send-proxy-v2", "300ms", 1,
+	    "127.0.0.11");
 	fclose(fp);
 }
 
@@ -101,27 +121,9 @@ write_check_conf(struct rig *r, const char *path)
 	FILE	*fp = fopen(path, "w");
 
 	assert_non_null(fp);
-	fprintf(fp,
-	    "global\n"
-	    "    stats socket %s mode 600 level admin\n"
-	    "defaults\n"
-	    "    mode tcp\n"
-	    "    timeout connect 2s\n"
-	    "    timeout client 10s\n"
-	    "    timeout server 10s\n"
-	    "frontend fe1\n"
-	    "    bind 127.0.0.1:%d\n"
-	    "    default_backend be1\n"
-	    "frontend fe2\n"
-	    "    bind 127.0.0.1:%d\n"
-	    "    default_backend be1\n"
-	    "backend be1\n"
-	    "    option tcp-check\n"
-	    "    tcp-check send x\n"
-	    "    tcp-check expect string OK\n"
-	    "    server okd 127.0.0.1:%d send-proxy-v2 check check-send-proxy "
-	    "inter 100ms rise 1 fall 3 source 127.0.0.12\n",
-	    r->sock, r->fe1, r->fe2, r->okd.port);
+	haproxy_head(fp, r, "be1");
+	haproxy_backend(fp, r, "be1", "send-proxy-v2", "100ms", 3,
+	    "127.0.0.12");
 	fclose(fp);
 }
 
