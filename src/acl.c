@@ -376,7 +376,7 @@ acl_add_file(struct acl *acl, enum acl_action action, const char *path,
 	if ((fp = fopen(path, "re")) == NULL)
 		return -1;
 	acl->nfile++;
-	/* However long a line, it is skipped whole: the file is a regular one. */
+	/* However long, a line is skipped whole: the file is a regular one. */
 	while ((len = parse_read_line(fp, buf, sizeof(buf), SIZE_MAX, &toolong,
 	    &nul)) != -1) {
 		line++;

@@ -267,8 +267,8 @@ supervisor_log_listeners(const struct listeners *ls)
 		if (!l->fresh)
 			continue;
 		if (l->passed)
-			log_info("listening on %s (fd %d, name %s, passed by the "
-			    "service manager)", l->addr, l->fd, l->name);
+			log_info("listening on %s (fd %d, name %s, passed by "
+			    "the service manager)", l->addr, l->fd, l->name);
 		else
 			log_info("listening on %s%s", l->addr, l->proxy ?
 			    " (PROXY protocol)" : "");
