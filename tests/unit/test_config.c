@@ -21,27 +21,53 @@
 
 static char	errbuf[16384];
 
-/* Parses text (as file "t.conf") with overrides; errors land in errbuf. */
-static int
-parse(struct config *cf, const char *text, char *const *ov, size_t nov)
+/* Sends stderr to a temporary file, until errors_end(). */
+static FILE *
+errors_begin(int *saved)
 {
-	FILE	*in, *err;
-	int	 saved, r;
-	size_t	 n;
+	FILE	*err = tmpfile();
 
-	in = fmemopen((void *)text, strlen(text), "r");
-	err = tmpfile();
-	saved = dup(STDERR_FILENO);
+	assert_non_null(err);
+	*saved = dup(STDERR_FILENO);
 	dup2(fileno(err), STDERR_FILENO);
-	r = config_parse(cf, in, "t.conf", ov, nov);
+	return err;
+}
+
+/* Puts stderr back; what it got since errors_begin() is in errbuf. */
+static void
+errors_end(FILE *err, int saved)
+{
+	size_t	n;
+
 	dup2(saved, STDERR_FILENO);
 	close(saved);
 	rewind(err);
 	n = fread(errbuf, 1, sizeof(errbuf) - 1, err);
 	errbuf[n] = '\0';
 	fclose(err);
+}
+
+/* Parses len bytes of buf as file "t.conf"; errors land in errbuf. */
+static int
+parse_mem(struct config *cf, const char *buf, size_t len, char *const *ov,
+    size_t nov)
+{
+	FILE	*in, *err;
+	int	 saved, r;
+
+	in = fmemopen((void *)buf, len, "r");
+	err = errors_begin(&saved);
+	r = config_parse(cf, in, "t.conf", ov, nov);
+	errors_end(err, saved);
 	fclose(in);
 	return r;
+}
+
+/* Parses text (as file "t.conf") with overrides; errors land in errbuf. */
+static int
+parse(struct config *cf, const char *text, char *const *ov, size_t nov)
+{
+	return parse_mem(cf, text, strlen(text), ov, nov);
 }
 
 static void
@@ -323,23 +349,8 @@ static int
 parse_bytes(const char *buf, size_t len)
 {
 	struct config	cf;
-	FILE		*in, *err;
-	int		 saved, r;
-	size_t		 n;
 
-	in = fmemopen((void *)buf, len, "r");
-	err = tmpfile();
-	saved = dup(STDERR_FILENO);
-	dup2(fileno(err), STDERR_FILENO);
-	r = config_parse(&cf, in, "t.conf", NULL, 0);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-	rewind(err);
-	n = fread(errbuf, 1, sizeof(errbuf) - 1, err);
-	errbuf[n] = '\0';
-	fclose(err);
-	fclose(in);
-	return r;
+	return parse_mem(&cf, buf, len, NULL, 0);
 }
 
 /*
@@ -818,18 +829,10 @@ load(struct config *cf, const char *path)
 {
 	FILE	*err;
 	int	 saved, r;
-	size_t	 n;
 
-	err = tmpfile();
-	saved = dup(STDERR_FILENO);
-	dup2(fileno(err), STDERR_FILENO);
+	err = errors_begin(&saved);
 	r = config_load(cf, path, NULL, 0);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-	rewind(err);
-	n = fread(errbuf, 1, sizeof(errbuf) - 1, err);
-	errbuf[n] = '\0';
-	fclose(err);
+	errors_end(err, saved);
 	return r;
 }
 
