@@ -38,6 +38,16 @@ parse(struct config *cf, const char *text)
 	fclose(in);
 }
 
+/* 127.0.0.1:port. */
+static void
+loopback(struct sockaddr_in *sin, int port)
+{
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons((uint16_t)port);
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+}
+
 /* A loopback port free when asked (bound to port 0, then let go). */
 static int
 free_port(void)
@@ -48,9 +58,7 @@ free_port(void)
 
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(fd != -1);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	loopback(&sin, 0);
 	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
 	close(fd);
@@ -66,13 +74,25 @@ answers(int port)
 
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(fd != -1);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	loopback(&sin, port);
 	r = connect(fd, (struct sockaddr *)&sin, sizeof(sin));
 	close(fd);
 	return r == 0;
+}
+
+/* A listener of the test's own on 127.0.0.1:port, so okd finds it busy. */
+static int
+busy_listener(int port)
+{
+	struct sockaddr_in	sin;
+	int			fd;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd != -1);
+	loopback(&sin, port);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	return fd;
 }
 
 static int
@@ -119,20 +139,13 @@ test_busy(void **state)
 	struct config		cf;
 	struct listeners	ls;
 	struct listener_fault	f;
-	struct sockaddr_in	sin;
 	char			text[128], want[64];
 	int			busy, p1, p2, fd;
 
 	(void)state;
 	p1 = free_port();
 	p2 = free_port();
-	busy = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)p2);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(busy, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(listen(busy, 1), 0);
+	busy = busy_listener(p2);
 	snprintf(text, sizeof(text), "listen 127.0.0.1:%d\nlisten 127.0.0.1:%d\n",
 	    p1, p2);
 	parse(&cf, text);
@@ -159,7 +172,6 @@ test_update(void **state)
 	struct config		a, ab, b, bad;
 	struct listeners	ls;
 	struct listener_fault	f;
-	struct sockaddr_in	sin;
 	char			text[160], want[64];
 	int			pa, pb, pc, fda, busy;
 
@@ -196,13 +208,7 @@ test_update(void **state)
 	assert_false(answers(pa));
 	assert_true(answers(pb));
 
-	busy = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)pc);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(busy, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	assert_int_equal(listen(busy, 1), 0);
+	busy = busy_listener(pc);
 	errno = 0;
 	assert_int_equal(listeners_update(&ls, &bad, &f), -1);
 	assert_int_equal(errno, EADDRINUSE);
