@@ -33,8 +33,7 @@ OKD_FORTIFY	= $(if $(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),,\
 OKD_CPPFLAGS	= -D_GNU_SOURCE $(OKD_FORTIFY) -DLIBBSD_OPENBSD_VIS -Iinclude \
 		  -DOKD_VERSION='"$(VERSION)"' \
 		  -DOKD_CONF_PATH='"$(SYSCONFDIR)/okd/okd.conf"' \
-		  -DOKD_PIDFILE='"$(RUNSTATEDIR)/okd.pid"' \
-		  -DOKD_CHROOT='"$(LOCALSTATEDIR)/lib/okd/empty"'
+		  -DOKD_PIDFILE='"$(RUNSTATEDIR)/okd.pid"'
 # -fno-plt: library calls go through the GOT, whose page every fork copies,
 # not through PLT code, which each child would fault in (tests/bench/README.md).
 OKD_CFLAGS	= -std=c11 -Wall -Wextra -Werror -fstack-protector-strong -fPIE -fno-plt
