@@ -24,10 +24,20 @@ static int
 setup(void **state)
 {
 	(void)state;
+	config_free(&cf);	/* the last test's, if any */
 	assert_int_equal(config_parse(&cf, NULL, "none", NULL, 0), 0);
 	memset(&peer, 0, sizeof(peer));
 	peer.sin_family = AF_INET;
 	peer.sin_addr.s_addr = htonl(0x7f000009);
+	return 0;
+}
+
+/* The last test's configuration freed. */
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	config_free(&cf);
 	return 0;
 }
 
@@ -248,5 +258,5 @@ main(void)
 		cmocka_unit_test_setup(test_reason_names, setup),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, NULL, group_teardown);
 }
