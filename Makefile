@@ -117,7 +117,7 @@ test_sandbox_OBJS	= sandbox.o session.o reply.o log.o parse.o $(CONFIG_OBJS) acl
 test_privdrop_OBJS	= privdrop.o
 
 # The supervisor's own modules, each on real sockets, pipes and signals.
-UNIT_TESTS	+= clock outcome signals status peer notify listener
+UNIT_TESTS	+= clock outcome signals status peer notify listener log
 test_clock_OBJS		= clock.o
 test_outcome_OBJS	= outcome.o mem.o
 test_signals_OBJS	= signals.o session.o reply.o log.o parse.o $(CONFIG_OBJS) acl.o \
@@ -126,6 +126,7 @@ test_status_OBJS	= status.o admit.o acl.o cidr.o bucket.o $(CONFIG_OBJS) parse.o
 			  log.o
 test_peer_OBJS		= peer.o cidr.o parse.o
 test_notify_OBJS	= notify.o
+test_log_OBJS		= log.o
 test_listener_OBJS	= listener.o parse.o log.o $(CONFIG_OBJS) acl.o cidr.o bucket.o
 
 # Integration tests drive the real build/okd over loopback.

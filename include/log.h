@@ -35,6 +35,7 @@ struct log_limiter {
 #define LOG_PEER_BYTES	64
 
 void		 log_init(enum log_target, int level, int foreground);
+void		 log_stderr_replaced(void);
 void		 log_setlevel(int);
 int		 log_enabled(int level);
 enum log_target	 log_target_resolve(enum log_target, int foreground);

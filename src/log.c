@@ -91,6 +91,16 @@ stderr_prepare(void)
 		err_fd = fd;
 }
 
+/*
+ * okd replaces its stderr only when it detaches; learning what the new one
+ * is there, not on every line, keeps an fstat(2) out of each line.
+ */
+void
+log_stderr_replaced(void)
+{
+	stderr_prepare();
+}
+
 uint64_t
 log_dropped(void)
 {
@@ -341,8 +351,6 @@ emit_stderr(const char *msg)
 		len = sizeof(line) - 1;
 		line[len - 1] = '\n';
 	}
-	/* stderr may have been replaced (a detach, a redirect): follow it. */
-	stderr_prepare();
 	/* Lines lost to a full sink are told of once it takes lines again. */
 	if (dropped > dropped_told) {
 		char	note[128];
@@ -386,7 +394,6 @@ log_emit(int level, const char *msg, const struct log_field *f, size_t n)
 	}
 	/* At start-up a failure also says why where the operator looks. */
 	if (startup && log_to != LOG_TARGET_STDERR && level <= LOG_WARNING) {
-		stderr_prepare();
 		if (!err_sock)
 			emit_stderr(msg);
 	}

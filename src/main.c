@@ -225,6 +225,7 @@ detach(void)
 		dup2(fd, STDERR_FILENO);
 		if (fd > STDERR_FILENO)
 			close(fd);
+		log_stderr_replaced();
 	}
 	return p[1];
 }

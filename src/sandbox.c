@@ -51,8 +51,11 @@ static const char *const allowed[] = {
 	"sigaltstack", "madvise",	/* sanitizer runtimes; harmless to any process */
 };
 
-
 static struct sock_fprog	 prog;
+/* The supervisor runs under its filter, no_new_privs set, no core files. */
+static int			 supervisor_boxed;
+
+static int	no_core(void);
 
 /* Adds rule action for the named syscall; -1 on failure. */
 static int
@@ -252,6 +255,10 @@ sandbox_supervisor(void)
 		errno = -saved;
 		goto out;
 	}
+	if (no_core() == -1)
+		goto out;
+	/* Both hold in every child forked from now on. */
+	supervisor_boxed = 1;
 	rc = 0;
 out:
 	saved = rc == -1 && errno == 0 ? EINVAL : errno;
@@ -272,13 +279,24 @@ sandbox_enter(void)
 		errno = EINVAL;
 		return -1;
 	}
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+	/* Under the supervisor's filter the flag is already set, inherited. */
+	if (!supervisor_boxed && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		return -1;
 	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
 }
 
+/* No core files, for good: a dump would hold client data. */
+static int
+no_core(void)
+{
+	struct rlimit	 rl;
+
+	rl.rlim_cur = rl.rlim_max = 0;
+	return setrlimit(RLIMIT_CORE, &rl);
+}
+
 /*
- * Sets a child's limits: no core files (a dump would hold client data)
+ * Sets a child's limits: no core files (inherited from a boxed supervisor)
  * and at most nofile descriptors, which applies to new ones only.
  */
 int
@@ -286,8 +304,7 @@ sandbox_limits(rlim_t nofile)
 {
 	struct rlimit	 rl;
 
-	rl.rlim_cur = rl.rlim_max = 0;
-	if (setrlimit(RLIMIT_CORE, &rl) == -1)
+	if (!supervisor_boxed && no_core() == -1)
 		return -1;
 	rl.rlim_cur = rl.rlim_max = nofile;
 	return setrlimit(RLIMIT_NOFILE, &rl);

@@ -717,6 +717,76 @@ test_supervisor_forbidden(void **state)
 	}
 }
 
+/*
+ * Fails, with EPERM, each call a boxed supervisor's child should no longer
+ * make: setting no_new_privs and lowering RLIMIT_CORE, both inherited.
+ */
+static int
+refuse_inherited_steps(void)
+{
+	scmp_filter_ctx	 ctx;
+	int		 rc = -1;
+
+	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL)
+		return -1;
+	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(prctl), 1,
+	    SCMP_A0(SCMP_CMP_EQ, PR_SET_NO_NEW_PRIVS)) == 0 &&
+	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(setrlimit), 1,
+	    SCMP_A0(SCMP_CMP_EQ, RLIMIT_CORE)) == 0 &&
+	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(prlimit64), 1,
+	    SCMP_A1(SCMP_CMP_EQ, RLIMIT_CORE)) == 0 &&
+	    seccomp_load(ctx) == 0)
+		rc = 0;
+	seccomp_release(ctx);
+	return rc;
+}
+
+/* Under the supervisor's filter a child makes neither call. */
+static int
+boxed_child_skips(void)
+{
+	struct rlimit	 rl;
+
+	if (sandbox_supervisor() == -1)
+		return 2;
+	if (getrlimit(RLIMIT_CORE, &rl) == -1 || rl.rlim_max != 0)
+		return 3;
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+		return 4;
+	if (refuse_inherited_steps() == -1)
+		return 5;
+	if (sandbox_limits(0) == -1 || sandbox_enter() == -1)
+		return 6;
+	return 0;
+}
+
+/* The control: an unboxed process needs both, and says so. */
+static int
+unboxed_child_needs(void)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
+	    refuse_inherited_steps() == -1)
+		return 2;
+	if (sandbox_limits(0) != -1 || errno != EPERM)
+		return 3;
+	if (sandbox_enter() != -1 || errno != EPERM)
+		return 4;
+	return 0;
+}
+
+/*
+ * Counting what a connection costs: a child of a boxed supervisor spends
+ * no system call on what it inherited.
+ */
+static void
+test_inherited_not_repeated(void **state)
+{
+	(void)state;
+	need_sandbox();
+	assert_exit0(run_child(boxed_child_skips));
+	assert_exit0(run_child(unboxed_child_needs));
+}
+
 int
 main(void)
 {
@@ -732,6 +802,7 @@ main(void)
 		cmocka_unit_test(test_forbidden_killed),
 		cmocka_unit_test(test_socket_refused),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_inherited_not_repeated),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
