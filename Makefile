@@ -127,6 +127,10 @@ test_status_OBJS	= status.o admit.o acl.o cidr.o bucket.o $(CONFIG_OBJS) parse.o
 test_peer_OBJS		= peer.o cidr.o parse.o
 test_notify_OBJS	= notify.o
 test_log_OBJS		= log.o
+# main.c as okd_main(), with every other module of the daemon.
+UNIT_TESTS	+= main
+test_main_OBJS		= tests/main_okd.o \
+			  $(filter-out main.o,$(SRCS:src/%.c=%.o))
 test_listener_OBJS	= listener.o parse.o log.o $(CONFIG_OBJS) acl.o cidr.o bucket.o
 
 # Integration tests drive the real build/okd over loopback.
