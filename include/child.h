@@ -11,6 +11,7 @@
 int		child_box(int, const char *, const struct config *);
 __dead void	child_serve(int, const char *, const struct config *,
 		    struct outcome *);
+void		child_accepted(const char *, const char *, pid_t, size_t);
 void		child_reaped(struct supervisor_live *, struct log_limiter *,
 		    const struct child *, int, const struct timespec *);
 

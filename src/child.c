@@ -3,13 +3,15 @@
  * A session's process.  okd -i and every forked child enter their box
  * through child_box(), in one order: capabilities shed, the socket's
  * timeouts set, signals let in, limits lowered, and the filter last.
- * The supervisor sees a child's end in child_reaped().
+ * The supervisor logs a child's start in child_accepted() and sees its
+ * end in child_reaped().
  * Children need no chroot: their filter allows no open(2), nor any call
  * that takes a path, so a root directory of their own would hide nothing.
  */
 #include <sys/wait.h>
 
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -58,6 +60,25 @@ child_serve(int fd, const char *peer, const struct config *cf,
 	o->st = st;
 	o->done = 1;
 	_exit(st.end == SESSION_ERROR ? OKD_EXIT_FAILURE : OKD_EXIT_OK);
+}
+
+/*
+ * In the supervisor: the accept line of the child pid just forked for
+ * peer (via: the proxy it came through, or NULL), active children now.
+ */
+void
+child_accepted(const char *peer, const char *via, pid_t pid, size_t active)
+{
+	char	spid[16], sactive[24];
+	struct log_field f[] = {
+		{ "peer", peer }, { "pid", spid }, { "active", sactive },
+		{ "proxy", via },
+	};
+
+	snprintf(spid, sizeof(spid), "%ld", (long)pid);
+	snprintf(sactive, sizeof(sactive), "%zu", active);
+	log_event(LOG_INFO, "accept", f, sizeof(f) / sizeof(f[0]) -
+	    (via == NULL));
 }
 
 /*

@@ -157,22 +157,6 @@ child_start(struct supervisor *sv, int fd, struct outcome *o,
 	child_serve(fd, peer, sv->cf, o);
 }
 
-static void
-log_accept(const struct supervisor *sv, const char *peer, const char *via,
-    pid_t pid)
-{
-	char	spid[16], active[24];
-	struct log_field f[] = {
-		{ "peer", peer }, { "pid", spid }, { "active", active },
-		{ "proxy", via },
-	};
-
-	snprintf(spid, sizeof(spid), "%ld", (long)pid);
-	snprintf(active, sizeof(active), "%zu", sv->live->kids.count);
-	log_event(LOG_INFO, "accept", f, sizeof(f) / sizeof(f[0]) -
-	    (via == NULL));
-}
-
 /*
  * Forks the child for an admitted connection and counts it.  Returns 0,
  * or -1 with errno set and fd still open: ENOSPC when no outcome slot is
@@ -228,7 +212,8 @@ supervisor_spawn(struct supervisor *sv, int fd, const struct sockaddr *sa,
 	if (health)
 		sv->live->count.health_checks++;
 	else if (log_enabled(LOG_INFO))
-		log_accept(sv, peer, via != NULL ? proxy : NULL, pid);
+		child_accepted(peer, via != NULL ? proxy : NULL, pid,
+		    sv->live->kids.count);
 	return 0;
 }
 

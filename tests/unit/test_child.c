@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "child.h"
+#include "log.h"
 #include "okdtest.h"
 #include "sandbox.h"
 #include "session.h"
@@ -165,12 +166,48 @@ test_reaped_counts(void **state)
 	outcomes_free(&live.outcomes);
 }
 
+/* The accept line: peer, the child's pid, live children, and a proxy if any. */
+static void
+test_accepted_line(void **state)
+{
+	char	 path[] = "/tmp/okd-test-child-XXXXXX", buf[512];
+	ssize_t	 n;
+	pid_t	 pid;
+	int	 fd, st;
+
+	(void)state;
+	assert_true((fd = mkstemp(path)) != -1);
+	assert_int_equal(unlink(path), 0);
+	assert_true((pid = fork()) != -1);
+	if (pid == 0) {
+		if (dup2(fd, STDERR_FILENO) == -1)
+			_exit(2);
+		log_init(LOG_TARGET_STDERR, LOG_INFO, 1);
+		child_accepted("127.0.0.1:5", NULL, 42, 3);
+		child_accepted("127.0.0.2:6", "127.0.0.9:7", 43, 4);
+		log_setlevel(LOG_NOTICE);
+		child_accepted("127.0.0.3:8", NULL, 44, 5);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_true((n = pread(fd, buf, sizeof(buf) - 1, 0)) > 0);
+	buf[n] = '\0';
+	close(fd);
+	assert_non_null(strstr(buf,
+	    "]: accept peer=127.0.0.1:5 pid=42 active=3\n"));
+	assert_non_null(strstr(buf,
+	    "]: accept peer=127.0.0.2:6 pid=43 active=4 proxy=127.0.0.9:7\n"));
+	assert_null(strstr(buf, "127.0.0.3"));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_serve_boxed, setup),
 		cmocka_unit_test_setup(test_reaped_counts, setup),
+		cmocka_unit_test(test_accepted_line),
 	};
 
 	return cmocka_run_group_tests_name("child", tests, NULL, NULL);
