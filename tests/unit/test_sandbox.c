@@ -724,17 +724,22 @@ test_supervisor_forbidden(void **state)
 static int
 refuse_inherited_steps(void)
 {
-	scmp_filter_ctx	 ctx;
-	int		 rc = -1;
+	/* Argument, comparison, value: nnp by prctl's first, core by rlimit's. */
+	const struct scmp_arg_cmp	 nnp = { 0, SCMP_CMP_EQ,
+					    PR_SET_NO_NEW_PRIVS, 0 };
+	const struct scmp_arg_cmp	 core0 = { 0, SCMP_CMP_EQ, RLIMIT_CORE, 0 };
+	const struct scmp_arg_cmp	 core1 = { 1, SCMP_CMP_EQ, RLIMIT_CORE, 0 };
+	scmp_filter_ctx			 ctx;
+	int				 rc = -1;
 
 	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL)
 		return -1;
 	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(prctl), 1,
-	    SCMP_A0(SCMP_CMP_EQ, PR_SET_NO_NEW_PRIVS)) == 0 &&
+	    nnp) == 0 &&
 	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(setrlimit), 1,
-	    SCMP_A0(SCMP_CMP_EQ, RLIMIT_CORE)) == 0 &&
+	    core0) == 0 &&
 	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(prlimit64), 1,
-	    SCMP_A1(SCMP_CMP_EQ, RLIMIT_CORE)) == 0 &&
+	    core1) == 0 &&
 	    seccomp_load(ctx) == 0)
 		rc = 0;
 	seccomp_release(ctx);
