@@ -55,7 +55,15 @@ static struct sock_fprog	 prog;
 /* The supervisor runs under its filter, no_new_privs set, no core files. */
 static int			 supervisor_boxed;
 
-static int	no_core(void);
+/* No core files, for good: a dump would hold client data. */
+static int
+no_core(void)
+{
+	struct rlimit	 rl;
+
+	rl.rlim_cur = rl.rlim_max = 0;
+	return setrlimit(RLIMIT_CORE, &rl);
+}
 
 /* Adds rule action for the named syscall; -1 on failure. */
 static int
@@ -283,16 +291,6 @@ sandbox_enter(void)
 	if (!supervisor_boxed && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		return -1;
 	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
-}
-
-/* No core files, for good: a dump would hold client data. */
-static int
-no_core(void)
-{
-	struct rlimit	 rl;
-
-	rl.rlim_cur = rl.rlim_max = 0;
-	return setrlimit(RLIMIT_CORE, &rl);
 }
 
 /*
