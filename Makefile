@@ -126,7 +126,7 @@ test_status_OBJS	= status.o admit.o acl.o cidr.o bucket.o $(CONFIG_OBJS) parse.o
 			  log.o
 test_peer_OBJS		= peer.o cidr.o parse.o
 test_notify_OBJS	= notify.o
-test_log_OBJS		= log.o
+test_log_OBJS		= log.o tests/okdtest.o
 # main.c as okd_main(), with every other module of the daemon.
 UNIT_TESTS	+= main
 test_main_OBJS		= tests/main_okd.o \

@@ -677,6 +677,36 @@ count_children(pid_t ppid, int *zombies)
 	return n;
 }
 
+/*
+ * Runs fn in a forked child whose stderr is a fresh unlinked file and
+ * _exit()s with its result; what it wrote goes to out, NUL-terminated.
+ * Returns the child's wait status, or -1.
+ */
+int
+run_with_stderr(int (*fn)(void), char *out, size_t outsz)
+{
+	char	 path[] = "/tmp/okd-test-err-XXXXXX";
+	ssize_t	 n;
+	pid_t	 pid;
+	int	 fd, st = -1;
+
+	if (outsz == 0 || (fd = mkstemp(path)) == -1)
+		return -1;
+	(void)unlink(path);
+	if ((pid = fork()) == 0) {
+		if (dup2(fd, STDERR_FILENO) == -1)
+			_exit(100);
+		_exit(fn());
+	}
+	if (pid == -1 || waitpid(pid, &st, 0) != pid ||
+	    (n = pread(fd, out, outsz - 1, 0)) == -1)
+		st = -1;
+	else
+		out[n] = '\0';
+	close(fd);
+	return st;
+}
+
 /* Runs a shell command, its stdout into out; the exit status or -1. */
 int
 run_capture(const char *cmd, char *out, size_t outsz, int timeout_ms)

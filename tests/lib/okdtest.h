@@ -68,6 +68,7 @@ int	 maps_has(pid_t, const char *);
 int	 proc_status_field(pid_t, const char *, char *, size_t);
 pid_t	 okd_child_pid(struct okd_proc *);
 int	 run_capture(const char *, char *, size_t, int);
+int	 run_with_stderr(int (*)(void), char *, size_t);
 long	 now_ms(void);
 
 #endif

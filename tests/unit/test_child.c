@@ -26,6 +26,7 @@
 #include "okdtest.h"
 #include "sandbox.h"
 #include "session.h"
+#include "unitassert.h"
 
 static struct config	cf;
 
@@ -166,34 +167,29 @@ test_reaped_counts(void **state)
 	outcomes_free(&live.outcomes);
 }
 
+/* Three accept lines, the last below the level set. */
+static int
+write_accepted(void)
+{
+	log_init(LOG_TARGET_STDERR, LOG_INFO, 1);
+	child_accepted("127.0.0.1:5", NULL, 42, 3);
+	child_accepted("127.0.0.2:6", "127.0.0.9:7", 43, 4);
+	log_setlevel(LOG_NOTICE);
+	child_accepted("127.0.0.3:8", NULL, 44, 5);
+	return 0;
+}
+
 /* The accept line: peer, the child's pid, live children, and a proxy if any. */
 static void
 test_accepted_line(void **state)
 {
-	char	 path[] = "/tmp/okd-test-child-XXXXXX", buf[512];
-	ssize_t	 n;
-	pid_t	 pid;
-	int	 fd, st;
+	char	 buf[512];
+	int	 st;
 
 	(void)state;
-	assert_true((fd = mkstemp(path)) != -1);
-	assert_int_equal(unlink(path), 0);
-	assert_true((pid = fork()) != -1);
-	if (pid == 0) {
-		if (dup2(fd, STDERR_FILENO) == -1)
-			_exit(2);
-		log_init(LOG_TARGET_STDERR, LOG_INFO, 1);
-		child_accepted("127.0.0.1:5", NULL, 42, 3);
-		child_accepted("127.0.0.2:6", "127.0.0.9:7", 43, 4);
-		log_setlevel(LOG_NOTICE);
-		child_accepted("127.0.0.3:8", NULL, 44, 5);
-		_exit(0);
-	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	assert_true((n = pread(fd, buf, sizeof(buf) - 1, 0)) > 0);
-	buf[n] = '\0';
-	close(fd);
+	st = run_with_stderr(write_accepted, buf, sizeof(buf));
+	assert_true(st != -1);
+	assert_exit0(st);
 	assert_non_null(strstr(buf,
 	    "]: accept peer=127.0.0.1:5 pid=42 active=3\n"));
 	assert_non_null(strstr(buf,

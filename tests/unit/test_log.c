@@ -24,6 +24,8 @@
 #include <seccomp.h>
 
 #include "log.h"
+#include "okdtest.h"
+#include "unitassert.h"
 
 #define OUT_MAX	8192
 
@@ -36,40 +38,14 @@ under_valgrind(void)
 	return p != NULL && strstr(p, "vgpreload") != NULL;
 }
 
-/*
- * Runs fn in a child whose stderr is a fresh temporary file, then reads
- * what it wrote into out; returns the child's exit status.
- */
+/* Runs fn in a child with its own stderr; what it wrote in out. */
 static int
 run_logged(int (*fn)(void), char *out, size_t outsz)
 {
-	char	 path[] = "/tmp/okd-test-log-XXXXXX";
-	pid_t	 pid;
-	ssize_t	 n;
-	int	 fd, st;
+	int	st;
 
-	assert_true((fd = mkstemp(path)) != -1);
-	assert_int_equal(unlink(path), 0);
-	assert_true((pid = fork()) != -1);
-	if (pid == 0) {
-		if (dup2(fd, STDERR_FILENO) == -1)
-			_exit(100);
-		_exit(fn());
-	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true((n = pread(fd, out, outsz - 1, 0)) >= 0);
-	out[n] = '\0';
-	close(fd);
+	assert_true((st = run_with_stderr(fn, out, outsz)) != -1);
 	return st;
-}
-
-static void
-assert_exit0(int st)
-{
-	if (WIFSIGNALED(st))
-		fail_msg("child killed by signal %d", WTERMSIG(st));
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
 static int

@@ -40,6 +40,7 @@
 #include "log.h"
 #include "sandbox.h"
 #include "session.h"
+#include "unitassert.h"
 
 static int	 prepared;
 
@@ -77,15 +78,6 @@ run_child(int (*fn)(void))
 		_exit(fn());
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	return st;
-}
-
-static void
-assert_exit0(int st)
-{
-	if (WIFSIGNALED(st))
-		fail_msg("child killed by signal %d", WTERMSIG(st));
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
 /* Before sandbox_prepare() there is nothing to enter. */
