@@ -123,7 +123,8 @@ test_outcome_OBJS	= outcome.o mem.o
 test_signals_OBJS	= signals.o session.o reply.o log.o parse.o $(CONFIG_OBJS) acl.o \
 			  cidr.o bucket.o
 test_status_OBJS	= status.o admit.o acl.o cidr.o bucket.o $(CONFIG_OBJS) parse.o \
-			  log.o
+			  log.o clock.o notify.o
+test_status_WRAP	= setproctitle notify_status notify_watchdog
 test_peer_OBJS		= peer.o cidr.o parse.o
 test_notify_OBJS	= notify.o
 test_log_OBJS		= log.o tests/okdtest.o

@@ -18,6 +18,7 @@
 #include "signals.h"
 #include "privdrop.h"
 #include "srctable.h"
+#include "status.h"
 
 /* How long the listeners rest after EMFILE, ENFILE, ENOBUFS or ENOMEM. */
 #define ACCEPT_BACKOFF_MS	100
@@ -36,8 +37,7 @@ struct supervisor_live {
 	struct outcomes		 outcomes;	/* children's figures */
 	struct counters		 count;
 	size_t			 evicting;	/* children told to end, not reaped */
-	int			 changed;	/* figures may have moved */
-	int			 titled;	/* the title is a child's, set for a fork */
+	struct status_state	 status;	/* title, STATUS=, watchdog */
 	struct signals		 got;		/* read from the signalfd */
 };
 
@@ -61,10 +61,6 @@ struct supervisor {
 	int			 draining;
 	int			 killed;	/* drain: SIGTERM sent, then SIGKILL */
 	struct timespec		 drain_deadline;
-	struct timespec		 status_at;	/* last STATUS= sent */
-	struct timespec		 watchdog_at;	/* last WATCHDOG=1 sent */
-	int64_t			 watchdog_ms;
-	char			 status[128];	/* last title and STATUS= */
 	struct log_limiter	 rl_refuse[REFUSE_NREASONS];
 	struct log_limiter	 rl_accept;
 	struct log_limiter	 rl_poll;

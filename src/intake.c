@@ -38,7 +38,7 @@ intake_refuse(struct supervisor *sv, int fd, const struct sockaddr *peer,
 	char		addr[PEER_STRLEN], proxy[ADDR_STRLEN + 8] = "";
 
 	sv->live->count.refused[why]++;
-	sv->live->changed = 1;
+	sv->live->status.changed = 1;
 	/* Best effort: never wait on a client we are turning away. */
 	if (sv->cf->refuse_len > 0)
 		(void)send(fd, sv->cf->refuse_msg, sv->cf->refuse_len,

@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * The supervisor's figures for people: one stats line answers SIGUSR1, and
- * a short summary serves as process title and systemd STATUS=.
+ * a short summary serves as process title and systemd STATUS=.  The
+ * watchdog ping lives here too: like the title, it is paced by the loop.
  */
 
 #include <stdio.h>
+#include <string.h>
 
 #include <bsd/string.h>
+#include <bsd/unistd.h>
 
 #include "admit.h"
+#include "clock.h"
 #include "log.h"
+#include "notify.h"
 #include "status.h"
 
 uint64_t
@@ -72,4 +77,82 @@ status_title(char *buf, size_t len, const struct counters *c, size_t active)
 	}
 	if (!first)
 		strlcat(buf, ")", len);
+}
+
+/*
+ * The title and STATUS= when the figures changed, at most once every
+ * STATUS_EVERY_MS: a busy server would otherwise rewrite both for every
+ * connection.  The same summary twice is not sent again.
+ */
+void
+status_show(struct status_state *st, const struct counters *c,
+    size_t active, const struct timespec *now)
+{
+	char	buf[sizeof(st->title)];
+
+	if (!st->changed ||
+	    mono_until_ms(&st->title_at, now) < STATUS_EVERY_MS)
+		return;
+	st->changed = 0;
+	status_title(buf, sizeof(buf), c, active);
+	if (strcmp(buf, st->title) == 0)
+		return;
+	strlcpy(st->title, buf, sizeof(st->title));
+	setproctitle("%s", buf);
+	st->titled = 0;
+	notify_status(buf);
+	st->title_at = *now;
+}
+
+/*
+ * The supervisor's own title back after forks, which wrote each child's
+ * into it (see supervisor_spawn); the figures are summed only if no title
+ * was ever shown.
+ */
+void
+status_retitle(struct status_state *st, const struct counters *c,
+    size_t active)
+{
+	if (!st->titled)
+		return;
+	st->titled = 0;
+	if (st->title[0] == '\0')
+		status_title(st->title, sizeof(st->title), c, active);
+	setproctitle("%s", st->title);
+}
+
+/* WATCHDOG=1 once watchdog_ms have passed since the last one. */
+void
+status_watchdog(struct status_state *st, const struct timespec *now)
+{
+	if (st->watchdog_ms == 0 ||
+	    mono_until_ms(&st->watchdog_at, now) < st->watchdog_ms)
+		return;
+	notify_watchdog();
+	st->watchdog_at = *now;
+}
+
+/*
+ * How long the loop may sleep before status_show or status_watchdog has
+ * work: ms, 0 when already due, -1 when neither ever will.
+ */
+int64_t
+status_next_ms(const struct status_state *st, const struct timespec *now)
+{
+	int64_t	ms = -1, w;
+
+	/* Overdue is 0, never below: -1 would read as no deadline. */
+	if (st->changed) {
+		ms = STATUS_EVERY_MS - mono_until_ms(&st->title_at, now);
+		if (ms < 0)
+			ms = 0;
+	}
+	if (st->watchdog_ms > 0) {
+		w = st->watchdog_ms - mono_until_ms(&st->watchdog_at, now);
+		if (w < 0)
+			w = 0;
+		if (ms == -1 || w < ms)
+			ms = w;
+	}
+	return ms;
 }

@@ -19,7 +19,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <bsd/string.h>
 #include <bsd/unistd.h>
 
 #include "admit.h"
@@ -37,8 +36,6 @@
 
 /* After the drain's SIGTERM, how long children get before SIGKILL. */
 #define KILL_GRACE_MS	2000
-/* STATUS= and the title at most this often. */
-#define STATUS_EVERY_MS	1000
 
 /* What -d means: debug lines to stderr, whatever the file says, on reload too. */
 void
@@ -104,11 +101,11 @@ supervisor_init(struct supervisor *sv, struct config *cf,
 	sv->foreground = foreground;
 	sv->pidfile_fd = -1;
 	sv->sigfd = -1;
-	sv->watchdog_ms = notify_watchdog_ms();
 	if ((sv->live = mem_private(sizeof(*sv->live))) == NULL) {
 		log_warn("supervisor state");
 		return -1;
 	}
+	sv->live->status.watchdog_ms = notify_watchdog_ms();
 	if (prepare_sandbox(sv, cf) == -1)
 		return -1;
 	if (srctable_init(&sv->live->sources, (size_t)cf->max_sources) == -1) {
@@ -187,10 +184,10 @@ supervisor_spawn(struct supervisor *sv, int fd, const struct sockaddr *sa,
 	 * The child's title is written here, where the formatting code is
 	 * already in memory, and inherited: written in the child, it would
 	 * fault in every page of that code and of the title's own, and the
-	 * supervisor puts its own back once a loop turn (own_title()).
+	 * supervisor puts its own back once a loop turn (status_retitle()).
 	 */
 	setproctitle("session %s", peer);
-	sv->live->titled = 1;
+	sv->live->status.titled = 1;
 	if ((pid = fork()) == 0)
 		child_start(sv, fd, o, peer);
 	if (pid == -1) {
@@ -208,7 +205,7 @@ supervisor_spawn(struct supervisor *sv, int fd, const struct sockaddr *sa,
 	children_add(&sv->live->kids, &kid);
 	srctable_hold(&sv->live->sources, src);
 	sv->live->count.served++;
-	sv->live->changed = 1;
+	sv->live->status.changed = 1;
 	if (health)
 		sv->live->count.health_checks++;
 	else if (log_enabled(LOG_INFO))
@@ -404,39 +401,6 @@ drain_step(struct supervisor *sv, const struct timespec *now)
 	return 0;
 }
 
-/* The title and STATUS= when the figures changed, at most once a second. */
-static void
-show_load(struct supervisor *sv, const struct timespec *now)
-{
-	char	buf[sizeof(sv->status)];
-
-	if (!sv->live->changed ||
-	    mono_until_ms(&sv->status_at, now) < STATUS_EVERY_MS)
-		return;
-	sv->live->changed = 0;
-	status_title(buf, sizeof(buf), &sv->live->count, sv->live->kids.count);
-	if (strcmp(buf, sv->status) == 0)
-		return;
-	strlcpy(sv->status, buf, sizeof(sv->status));
-	setproctitle("%s", buf);
-	sv->live->titled = 0;
-	notify_status(buf);
-	sv->status_at = *now;
-}
-
-/* The supervisor's own title back after forks, before the loop sleeps. */
-static void
-own_title(struct supervisor *sv)
-{
-	if (!sv->live->titled)
-		return;
-	sv->live->titled = 0;
-	if (sv->status[0] == '\0')
-		status_title(sv->status, sizeof(sv->status), &sv->live->count,
-		    sv->live->kids.count);
-	setproctitle("%s", sv->status);
-}
-
 /* The listeners to poll now: none while resting, draining or deferring. */
 size_t
 supervisor_pollset(const struct supervisor *sv, struct pollfd *pfd,
@@ -478,24 +442,9 @@ next_wakeup(const struct supervisor *sv, const struct timespec *now)
 		ms = mono_until_ms(now, &sv->backoff_until);
 	if (sv->draining && sv->killed < 2)
 		ms = sooner(ms, mono_until_ms(now, &sv->drain_deadline));
-	if (sv->live->changed)
-		ms = sooner(ms, STATUS_EVERY_MS -
-		    mono_until_ms(&sv->status_at, now));
-	if (sv->watchdog_ms > 0)
-		ms = sooner(ms, sv->watchdog_ms -
-		    mono_until_ms(&sv->watchdog_at, now));
+	ms = sooner(ms, status_next_ms(&sv->live->status, now));
 	ms = sooner(ms, pendings_next_ms(&sv->pend, now));
 	return ms < -1 ? 0 : ms;
-}
-
-static void
-watchdog(struct supervisor *sv, const struct timespec *now)
-{
-	if (sv->watchdog_ms == 0 ||
-	    mono_until_ms(&sv->watchdog_at, now) < sv->watchdog_ms)
-		return;
-	notify_watchdog();
-	sv->watchdog_at = *now;
 }
 
 static void
@@ -506,7 +455,7 @@ handle_signals(struct supervisor *sv, const struct timespec *now)
 	if (got->chld) {
 		got->chld = 0;
 		supervisor_reap(sv);
-		sv->live->changed = 1;
+		sv->live->status.changed = 1;
 	}
 	if (got->term) {
 		got->term = 0;
@@ -610,9 +559,11 @@ supervisor_run(struct supervisor *sv)
 		handle_signals(sv, &now);
 		if (sv->draining && drain_step(sv, &now))
 			break;
-		watchdog(sv, &now);
-		show_load(sv, &now);
-		own_title(sv);
+		status_watchdog(&sv->live->status, &now);
+		status_show(&sv->live->status, &sv->live->count,
+		    sv->live->kids.count, &now);
+		status_retitle(&sv->live->status, &sv->live->count,
+		    sv->live->kids.count);
 		intake_expire(sv, &now);
 		if (wait_events(sv, &n, &np, &now) <= 0 || signals_pending(&sv->live->got))
 			continue;

@@ -2,7 +2,10 @@
 /*
  * Unit tests of the supervisor's figures for people: the SIGUSR1 stats
  * line names every counter with its value whatever log-level says, and
- * the title sums refusals and names only the reasons that occurred.
+ * the title sums refusals and names only the reasons that occurred.  The
+ * title and STATUS= go out only when the figures changed, at most once an
+ * interval; the watchdog pings when due and not before.  setproctitle and
+ * the notify calls are wrapped and recorded.
  */
 
 #include <fcntl.h>
@@ -17,11 +20,53 @@
 #include <cmocka.h>
 
 #include "admit.h"
+#include "clock.h"
 #include "log.h"
 #include "status.h"
 
 static int	saved_err = -1;
 static int	rd = -1;
+
+/* What the wrapped calls were given, since reset(). */
+static int	ntitles, nstatus, nwatchdog;
+static char	last_title[256], last_status[256];
+
+void	__wrap_setproctitle(const char *, ...);
+void	__wrap_notify_status(const char *);
+void	__wrap_notify_watchdog(void);
+
+void
+__wrap_setproctitle(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_title, sizeof(last_title), fmt, ap);
+	va_end(ap);
+	ntitles++;
+}
+
+void
+__wrap_notify_status(const char *s)
+{
+	snprintf(last_status, sizeof(last_status), "%s", s);
+	nstatus++;
+}
+
+void
+__wrap_notify_watchdog(void)
+{
+	nwatchdog++;
+}
+
+static int
+reset(void **state)
+{
+	(void)state;
+	ntitles = nstatus = nwatchdog = 0;
+	last_title[0] = last_status[0] = '\0';
+	return 0;
+}
 
 /* stderr made a pipe this test reads: the stats line is one write to it. */
 static int
@@ -171,7 +216,8 @@ test_title_reasons(void **state)
 	c.refused[REFUSE_PER_SOURCE] = 4;
 	c.refused[REFUSE_RATE] = 1;
 	status_title(buf, sizeof(buf), &c, 3);
-	snprintf(want, sizeof(want), "3 active, 40 served, 5 refused (4 %s, 1 %s)",
+	snprintf(want, sizeof(want),
+	    "3 active, 40 served, 5 refused (4 %s, 1 %s)",
 	    refuse_reason_name(REFUSE_PER_SOURCE),
 	    refuse_reason_name(REFUSE_RATE));
 	assert_string_equal(buf, want);
@@ -201,6 +247,203 @@ test_title_short(void **state)
 	assert_memory_equal(buf, "123456 acti", sizeof(buf) - 1);
 }
 
+/* A loop turn's clock: base plus ms. */
+static struct timespec
+at(int64_t ms)
+{
+	struct timespec	base = { 1000, 0 }, t;
+
+	mono_add_ms(&t, &base, ms);
+	return t;
+}
+
+/* Nothing goes out until the figures may have moved; then both, once. */
+static void
+test_show_changed_only(void **state)
+{
+	struct status_state	st;
+	struct counters		c;
+	struct timespec		now = at(0);
+	char			want[128];
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	memset(&c, 0, sizeof(c));
+	c.served = 7;
+	status_show(&st, &c, 2, &now);
+	assert_int_equal(ntitles, 0);
+	assert_int_equal(nstatus, 0);
+
+	st.changed = 1;
+	st.titled = 1;
+	status_show(&st, &c, 2, &now);
+	status_title(want, sizeof(want), &c, 2);
+	assert_int_equal(ntitles, 1);
+	assert_int_equal(nstatus, 1);
+	assert_string_equal(last_title, want);
+	assert_string_equal(last_status, want);
+	assert_string_equal(st.title, want);
+	/* Its own title is up again: no child's is left to undo. */
+	assert_false(st.changed);
+	assert_false(st.titled);
+	assert_int_equal(mono_until_ms(&st.title_at, &now), 0);
+}
+
+/* Changed figures wait for the interval to pass since the last STATUS=. */
+static void
+test_show_interval(void **state)
+{
+	struct status_state	st;
+	struct counters		c;
+	struct timespec		now = at(0);
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	memset(&c, 0, sizeof(c));
+	st.changed = 1;
+	status_show(&st, &c, 1, &now);
+	assert_int_equal(nstatus, 1);
+
+	c.served = 1;
+	st.changed = 1;
+	now = at(STATUS_EVERY_MS - 1);
+	status_show(&st, &c, 1, &now);
+	assert_int_equal(ntitles, 1);
+	assert_int_equal(nstatus, 1);
+	/* Not lost: it goes out once the interval is over. */
+	assert_true(st.changed);
+
+	now = at(STATUS_EVERY_MS);
+	status_show(&st, &c, 1, &now);
+	assert_int_equal(ntitles, 2);
+	assert_int_equal(nstatus, 2);
+	assert_string_equal(last_status, "1 active, 1 served, 0 refused");
+	assert_false(st.changed);
+}
+
+/* Figures that came back to what was shown are not sent again. */
+static void
+test_show_same(void **state)
+{
+	struct status_state	st;
+	struct counters		c;
+	struct timespec		now = at(0);
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	memset(&c, 0, sizeof(c));
+	st.changed = 1;
+	status_show(&st, &c, 0, &now);
+	assert_int_equal(nstatus, 1);
+
+	st.changed = 1;
+	now = at(5 * STATUS_EVERY_MS);
+	status_show(&st, &c, 0, &now);
+	assert_int_equal(ntitles, 1);
+	assert_int_equal(nstatus, 1);
+	assert_false(st.changed);
+	/* The interval still runs from the last one sent. */
+	assert_int_equal(mono_until_ms(&st.title_at, &now),
+	    5 * STATUS_EVERY_MS);
+}
+
+/* After a fork the last title comes back; the first one is summed. */
+static void
+test_retitle(void **state)
+{
+	struct status_state	st;
+	struct counters		c;
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	memset(&c, 0, sizeof(c));
+	c.served = 3;
+	status_retitle(&st, &c, 1);
+	assert_int_equal(ntitles, 0);
+
+	st.titled = 1;
+	status_retitle(&st, &c, 1);
+	assert_int_equal(ntitles, 1);
+	assert_string_equal(last_title, "1 active, 3 served, 0 refused");
+	assert_string_equal(st.title, last_title);
+	assert_false(st.titled);
+
+	/* The title shown, not the figures now: STATUS= catches up later. */
+	c.served = 4;
+	st.titled = 1;
+	status_retitle(&st, &c, 2);
+	assert_int_equal(ntitles, 2);
+	assert_string_equal(last_title, "1 active, 3 served, 0 refused");
+	assert_int_equal(nstatus, 0);
+}
+
+/* WATCHDOG=1 each watchdog_ms, not before, never when off. */
+static void
+test_watchdog(void **state)
+{
+	struct status_state	st;
+	struct timespec		now;
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	now = at(0);
+	status_watchdog(&st, &now);
+	assert_int_equal(nwatchdog, 0);
+
+	st.watchdog_ms = 500;
+	st.watchdog_at = at(0);
+	now = at(499);
+	status_watchdog(&st, &now);
+	assert_int_equal(nwatchdog, 0);
+	now = at(500);
+	status_watchdog(&st, &now);
+	assert_int_equal(nwatchdog, 1);
+	status_watchdog(&st, &now);
+	assert_int_equal(nwatchdog, 1);
+	now = at(999);
+	status_watchdog(&st, &now);
+	assert_int_equal(nwatchdog, 1);
+	now = at(1000);
+	status_watchdog(&st, &now);
+	assert_int_equal(nwatchdog, 2);
+	assert_int_equal(nstatus, 0);
+	assert_int_equal(ntitles, 0);
+}
+
+/* The sooner of the two deadlines; 0 when overdue; -1 when neither. */
+static void
+test_next_ms(void **state)
+{
+	struct status_state	st;
+	struct timespec		now = at(1000);
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	st.title_at = at(700);
+	assert_int_equal(status_next_ms(&st, &now), -1);
+
+	st.changed = 1;
+	assert_int_equal(status_next_ms(&st, &now), STATUS_EVERY_MS - 300);
+
+	st.watchdog_ms = 500;
+	st.watchdog_at = at(900);
+	assert_int_equal(status_next_ms(&st, &now), 400);
+	st.watchdog_at = at(0);
+	assert_int_equal(status_next_ms(&st, &now), 0);
+
+	st.changed = 0;
+	st.watchdog_at = at(950);
+	assert_int_equal(status_next_ms(&st, &now), 450);
+
+	/* Overdue by exactly 1 ms is due now, not "no deadline". */
+	st.changed = 1;
+	st.title_at = at(1000 - STATUS_EVERY_MS - 1);
+	assert_int_equal(status_next_ms(&st, &now), 0);
+	st.changed = 0;
+	st.watchdog_at = at(1000 - 501);
+	assert_int_equal(status_next_ms(&st, &now), 0);
+}
+
 int
 main(void)
 {
@@ -211,6 +454,12 @@ main(void)
 		cmocka_unit_test(test_title_quiet),
 		cmocka_unit_test(test_title_reasons),
 		cmocka_unit_test(test_title_short),
+		cmocka_unit_test_setup(test_show_changed_only, reset),
+		cmocka_unit_test_setup(test_show_interval, reset),
+		cmocka_unit_test_setup(test_show_same, reset),
+		cmocka_unit_test_setup(test_retitle, reset),
+		cmocka_unit_test_setup(test_watchdog, reset),
+		cmocka_unit_test_setup(test_next_ms, reset),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
