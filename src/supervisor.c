@@ -37,7 +37,7 @@
 /* After the drain's SIGTERM, how long children get before SIGKILL. */
 #define KILL_GRACE_MS	2000
 
-/* What -d means: debug lines to stderr, whatever the file says, on reload too. */
+/* -d: debug lines to stderr, whatever the file says, on reload too. */
 void
 supervisor_debug(struct config *cf)
 {
@@ -59,7 +59,7 @@ prepare_sandbox(struct supervisor *sv, const struct config *cf)
 	return 0;
 }
 
-/* Room to poll every listener, max-children pending headers and the signalfd. */
+/* Room to poll each listener, max-children pending headers and the signalfd. */
 static int
 grow_pollfds(struct supervisor *sv, size_t max_children)
 {
@@ -86,11 +86,18 @@ kids_cap(const struct config *cf)
 	return (size_t)cf->max_children + ADMIT_EVICT_MAX;
 }
 
+/*
+ * The supervisor's tables, in memory no child inherits (mem.h); the access
+ * list goes there too, since sessions never check access.  Returns 0, or
+ * -1 logged.
+ */
 int
 supervisor_init(struct supervisor *sv, struct config *cf,
     struct listeners *ls, const char *confpath, char *const *overrides,
     size_t noverrides, int foreground)
 {
+	const char	*what = NULL;
+
 	memset(sv, 0, sizeof(*sv));
 	sv->cf = cf;
 	session_load(cf);
@@ -101,35 +108,27 @@ supervisor_init(struct supervisor *sv, struct config *cf,
 	sv->foreground = foreground;
 	sv->pidfile_fd = -1;
 	sv->sigfd = -1;
-	if ((sv->live = mem_private(sizeof(*sv->live))) == NULL) {
-		log_warn("supervisor state");
+	if (prepare_sandbox(sv, cf) == -1)
+		return -1;
+	if ((sv->live = mem_private(sizeof(*sv->live))) == NULL)
+		what = "supervisor state";
+	else if (srctable_init(&sv->live->sources,
+	    (size_t)cf->max_sources) == -1)
+		what = "source table";
+	else if (acl_private(&cf->acl, mem_private, mem_release) == -1)
+		what = "access list";
+	else if (outcomes_init(&sv->live->outcomes, CONFIG_MAX_CHILDREN +
+	    ADMIT_EVICT_MAX) == -1)
+		what = "session outcomes";
+	else if (grow_pollfds(sv, (size_t)cf->max_children) == -1)
+		what = "poll set";
+	else if (children_init(&sv->live->kids, kids_cap(cf)) == -1)
+		what = "children table";
+	if (what != NULL) {
+		log_warn("%s", what);
 		return -1;
 	}
 	sv->live->status.watchdog_ms = notify_watchdog_ms();
-	if (prepare_sandbox(sv, cf) == -1)
-		return -1;
-	if (srctable_init(&sv->live->sources, (size_t)cf->max_sources) == -1) {
-		log_warn("source table");
-		return -1;
-	}
-	/* Sessions never check access: they need not inherit the list. */
-	if (acl_private(&cf->acl, mem_private, mem_release) == -1) {
-		log_warn("access list");
-		return -1;
-	}
-	if (outcomes_init(&sv->live->outcomes, CONFIG_MAX_CHILDREN +
-	    ADMIT_EVICT_MAX) == -1) {
-		log_warn("session outcomes");
-		return -1;
-	}
-	if (grow_pollfds(sv, (size_t)cf->max_children) == -1) {
-		log_warn("poll set");
-		return -1;
-	}
-	if (children_init(&sv->live->kids, kids_cap(cf)) == -1) {
-		log_warn("children table");
-		return -1;
-	}
 	return 0;
 }
 
@@ -379,25 +378,26 @@ drain_begin(struct supervisor *sv, const struct timespec *now)
 		    KILL_GRACE_MS + 1000) * 1000);
 }
 
-/* Past the grace, SIGTERM the rest; past that, SIGKILL.  Returns 1 when done. */
+/*
+ * Past the grace, SIGTERM the rest; past that, SIGKILL; then only wait.
+ * Returns 1 when done.
+ */
 static int
 drain_step(struct supervisor *sv, const struct timespec *now)
 {
-	if (sv->live->kids.count == 0)
+	size_t	n = sv->live->kids.count;
+
+	if (n == 0)
 		return 1;
-	if (mono_until_ms(now, &sv->drain_deadline) > 0)
+	if (sv->killed == 2 || mono_until_ms(now, &sv->drain_deadline) > 0)
 		return 0;
-	if (!sv->killed) {
-		log_info("grace over: stopping %zu children", sv->live->kids.count);
-		children_kill(&sv->live->kids, SIGTERM);
-		mono_add_ms(&sv->drain_deadline, now, KILL_GRACE_MS);
-		sv->killed = 1;
-	} else if (sv->killed == 1) {
-		log_warnx("killing %zu children", sv->live->kids.count);
-		children_kill(&sv->live->kids, SIGKILL);
-		mono_add_ms(&sv->drain_deadline, now, KILL_GRACE_MS);
-		sv->killed = 2;
-	}
+	if (sv->killed == 0)
+		log_info("grace over: stopping %zu children", n);
+	else
+		log_warnx("killing %zu children", n);
+	children_kill(&sv->live->kids, sv->killed == 0 ? SIGTERM : SIGKILL);
+	mono_add_ms(&sv->drain_deadline, now, KILL_GRACE_MS);
+	sv->killed++;
 	return 0;
 }
 
@@ -565,7 +565,8 @@ supervisor_run(struct supervisor *sv)
 		status_retitle(&sv->live->status, &sv->live->count,
 		    sv->live->kids.count);
 		intake_expire(sv, &now);
-		if (wait_events(sv, &n, &np, &now) <= 0 || signals_pending(&sv->live->got))
+		if (wait_events(sv, &n, &np, &now) <= 0 ||
+		    signals_pending(&sv->live->got))
 			continue;
 		/* Backwards: handling entry i may move the last one into it. */
 		for (i = np; i-- > 0;)
@@ -575,7 +576,8 @@ supervisor_run(struct supervisor *sv)
 			if (sv->pfd[i].revents & (POLLIN | POLLERR | POLLHUP))
 				intake_accept(sv, &sv->ls->l[i]);
 	}
-	log_info("stopped: served %llu", (unsigned long long)sv->live->count.served);
+	log_info("stopped: served %llu",
+	    (unsigned long long)sv->live->count.served);
 	supervisor_free(sv);
 	return OKD_EXIT_OK;
 }
