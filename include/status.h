@@ -25,12 +25,11 @@ struct status_now {
 
 /*
  * What the title and the watchdog remember between loop turns.  The
- * supervisor sets changed when the figures may have moved and titled when
- * it wrote a child's title for a fork; the rest belongs to status.c.
+ * supervisor sets changed when the figures may have moved; the rest
+ * belongs to status.c.
  */
 struct status_state {
 	int		changed;	/* figures may have moved */
-	int		titled;		/* a child's title, set for a fork */
 	char		title[128];	/* last title and STATUS= */
 	struct timespec	title_at;	/* last STATUS= sent */
 	int64_t		watchdog_ms;	/* WATCHDOG=1 this often; 0 when off */
@@ -43,8 +42,6 @@ void		status_report(const struct counters *,
 void		status_title(char *, size_t, const struct counters *, size_t);
 void		status_show(struct status_state *, const struct counters *,
 		    size_t, const struct timespec *);
-void		status_retitle(struct status_state *, const struct counters *,
-		    size_t);
 void		status_watchdog(struct status_state *, const struct timespec *);
 int64_t		status_next_ms(const struct status_state *,
 		    const struct timespec *);

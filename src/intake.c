@@ -20,9 +20,6 @@
 #include "intake.h"
 #include "peer.h"
 
-/* Connections taken off one ready listener before looking at the others. */
-#define ACCEPT_BATCH	64
-
 /*
  * Turns a connection away without forking: counted, the refuse-message
  * tried once, and a log line at most once a second per reason.  via is the
@@ -221,12 +218,11 @@ intake_expire(struct supervisor *sv, const struct timespec *now)
 }
 
 /*
- * accept4 failed, as sshd handles it: a connection that went away or a
- * signal is ignored; the queue being empty ends the batch; out of
- * descriptors or memory rests the listeners and says so, rate-limited.
- * Returns 0 to carry on with the batch, -1 to end it.
+ * accept4 failed, as sshd handles it: a connection that went away, a
+ * signal or an empty queue is ignored; out of descriptors or memory rests
+ * the listeners and says so, rate-limited.
  */
-static int
+static void
 accept_failed(struct supervisor *sv, int err)
 {
 	struct timespec	now;
@@ -236,9 +232,8 @@ accept_failed(struct supervisor *sv, int err)
 	case EINTR:
 	case ECONNABORTED:
 	case EPROTO:
-		return 0;
 	case EAGAIN:
-		return -1;
+		return;
 	default:
 		sv->live->count.accept_errors++;
 		mono_now(&now);
@@ -246,43 +241,33 @@ accept_failed(struct supervisor *sv, int err)
 		if (log_limit(&sv->rl_accept, &now, &held))
 			log_warnx("accept: %s (pausing %dms; %lu more not "
 			    "logged)", strerror(err), ACCEPT_BACKOFF_MS, held);
-		return -1;
 	}
 }
 
 /*
- * Drains a ready listener, up to a batch: accept, then wait for a header,
- * refuse or fork.  A rest begun in the batch (a failed fork) ends it.
+ * Takes one connection from a ready listener, as sshd does, then waits
+ * for its header, refuses it or forks.  One per wakeup, not a batch run
+ * until the queue is empty: the accept that finds it empty fails, and
+ * writing errno copies a page the last child still shares (see
+ * child_start()); and signals and reaping get a turn between any two.
  */
 void
 intake_accept(struct supervisor *sv, const struct listener *l)
 {
 	struct sockaddr_storage	ss;
-	struct timespec		now;
-	socklen_t		len;
-	int			fd, i;
+	socklen_t		len = sizeof(ss);
+	int			fd;
 
-	for (i = 0; i < ACCEPT_BATCH; i++) {
-		len = sizeof(ss);
-		fd = accept4(l->fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC |
-		    (l->proxy ? SOCK_NONBLOCK : 0));
-		if (fd == -1) {
-			if (accept_failed(sv, errno) == -1)
-				return;
-			continue;
-		}
-		sv->live->count.accepted++;
-		if (l->proxy)
-			await_header(sv, fd, (struct sockaddr *)&ss, len);
-		else
-			admit(sv, fd, (struct sockaddr *)&ss, NULL);
-		mono_now(&now);
-		if (mono_until_ms(&now, &sv->backoff_until) > 0)
-			return;
-		/* overload defer: leave the rest in the kernel's backlog. */
-		if (sv->cf->overload == OVERLOAD_DEFER &&
-		    sv->live->kids.count >= (size_t)sv->cf->max_children)
-			return;
+	fd = accept4(l->fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC |
+	    (l->proxy ? SOCK_NONBLOCK : 0));
+	if (fd == -1) {
+		accept_failed(sv, errno);
+		return;
 	}
+	sv->live->count.accepted++;
+	if (l->proxy)
+		await_header(sv, fd, (struct sockaddr *)&ss, len);
+	else
+		admit(sv, fd, (struct sockaddr *)&ss, NULL);
 }
 

@@ -99,26 +99,8 @@ status_show(struct status_state *st, const struct counters *c,
 		return;
 	strlcpy(st->title, buf, sizeof(st->title));
 	setproctitle("%s", buf);
-	st->titled = 0;
 	notify_status(buf);
 	st->title_at = *now;
-}
-
-/*
- * The supervisor's own title back after forks, which wrote each child's
- * into it (see supervisor_spawn); the figures are summed only if no title
- * was ever shown.
- */
-void
-status_retitle(struct status_state *st, const struct counters *c,
-    size_t active)
-{
-	if (!st->titled)
-		return;
-	st->titled = 0;
-	if (st->title[0] == '\0')
-		status_title(st->title, sizeof(st->title), c, active);
-	setproctitle("%s", st->title);
 }
 
 /* WATCHDOG=1 once watchdog_ms have passed since the last one. */

@@ -133,9 +133,9 @@ supervisor_init(struct supervisor *sv, struct config *cf,
 }
 
 /*
- * In the child, which has its title from the fork: the supervisor's
- * descriptors closed (it holds no others: main() closed what okd
- * inherited), then the box and the session; never returns.
+ * In the child: the supervisor's descriptors closed (it holds no others:
+ * main() closed what okd inherited), its own title, then the box and the
+ * session; never returns.
  */
 static __dead void
 child_start(struct supervisor *sv, int fd, struct outcome *o,
@@ -150,6 +150,15 @@ child_start(struct supervisor *sv, int fd, struct outcome *o,
 	if (sv->pidfile_fd != -1)
 		close(sv->pidfile_fd);
 	close(sv->sigfd);
+	/*
+	 * Written here, not by the supervisor before the fork: a page the
+	 * supervisor writes after a fork is copied, and the old copy stays
+	 * in that child alone while the kernel still files it under the
+	 * supervisor, so every reverse-map walk of it (reclaim, migration,
+	 * access sampling) visits every child alive.  The child's own copy
+	 * is filed under the child.
+	 */
+	setproctitle("session %s", peer);
 	child_serve(fd, peer, sv->cf, o);
 }
 
@@ -179,14 +188,6 @@ supervisor_spawn(struct supervisor *sv, int fd, const struct sockaddr *sa,
 		errno = ENOSPC;
 		return -1;
 	}
-	/*
-	 * The child's title is written here, where the formatting code is
-	 * already in memory, and inherited: written in the child, it would
-	 * fault in every page of that code and of the title's own, and the
-	 * supervisor puts its own back once a loop turn (status_retitle()).
-	 */
-	setproctitle("session %s", peer);
-	sv->live->status.titled = 1;
 	if ((pid = fork()) == 0)
 		child_start(sv, fd, o, peer);
 	if (pid == -1) {
@@ -562,8 +563,6 @@ supervisor_run(struct supervisor *sv)
 		status_watchdog(&sv->live->status, &now);
 		status_show(&sv->live->status, &sv->live->count,
 		    sv->live->kids.count, &now);
-		status_retitle(&sv->live->status, &sv->live->count,
-		    sv->live->kids.count);
 		intake_expire(sv, &now);
 		if (wait_events(sv, &n, &np, &now) <= 0 ||
 		    signals_pending(&sv->live->got))

@@ -5,11 +5,13 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -374,6 +376,189 @@ test_no_zombies(void **state)
 	assert_int_equal(okd_log_wait(p, "stats active=0", 3000), 0);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define ASAN_BUILD	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ASAN_BUILD	1
+#endif
+#endif
+#ifndef ASAN_BUILD
+#define ASAN_BUILD	0
+#endif
+static const int	asan_build = ASAN_BUILD;
+
+#define SNAP_PAGES	65536
+#define HELD_FORKS	100
+
+/* The physical page behind each present page of a process's memory. */
+struct snapshot {
+	size_t		 n;
+	uintptr_t	 addr[SNAP_PAGES];
+	uint64_t	 pfn[SNAP_PAGES];
+	uintptr_t	 arg_start, env_end;	/* the title's memory */
+	uintptr_t	 stack_lo, stack_hi;
+};
+
+/* /proc/PID/stat's arg_start and env_end (fields 48 and 51). */
+static int
+title_area(pid_t pid, struct snapshot *sn)
+{
+	char			 path[64], buf[2048], *s;
+	unsigned long long	 v[52];
+	FILE			*f;
+	int			 field = 3, ok = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	/* The name may hold spaces: fields are counted after its ')'. */
+	if (fgets(buf, sizeof(buf), f) != NULL &&
+	    (s = strrchr(buf, ')')) != NULL) {
+		for (s = strtok(s + 1, " "); s != NULL && field < 52;
+		    s = strtok(NULL, " "))
+			v[field++] = strtoull(s, NULL, 10);
+		ok = field == 52;
+	}
+	fclose(f);
+	if (!ok)
+		return -1;
+	sn->arg_start = (uintptr_t)v[48];
+	sn->env_end = (uintptr_t)v[51];
+	return 0;
+}
+
+/*
+ * The pages of pid's private writable mappings that a child inherits
+ * (MADV_DONTFORK ones left out), with their physical pages.  Returns -1
+ * when the kernel shows no physical page numbers (not root).
+ */
+static int
+snapshot(pid_t pid, struct snapshot *sn)
+{
+	char			 path[64], line[512], perms[8], name[256];
+	unsigned long		 lo = 0, hi = 0, l, h, a, rss = 0;
+	uint64_t		 e[512];
+	ssize_t			 got;
+	FILE			*f;
+	int			 pm, take = 0, known = 0, i;
+
+	memset(sn, 0, sizeof(*sn));
+	if (title_area(pid, sn) == -1)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
+	if ((pm = open(path, O_RDONLY)) == -1) {
+		fclose(f);
+		return -1;
+	}
+	/* A mapping's pages are read at its VmFlags line, its last. */
+	while (fgets(line, sizeof(line), f) != NULL) {
+		name[0] = '\0';
+		/* A field line may start with a hex digit: parse aside. */
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %255s", &l, &h,
+		    perms, name) >= 3) {
+			lo = l;
+			hi = h;
+			take = perms[1] == 'w' && perms[3] == 'p';
+			if (strcmp(name, "[stack]") == 0) {
+				sn->stack_lo = lo;
+				sn->stack_hi = hi;
+			}
+			continue;
+		}
+		if (sscanf(line, "Rss: %lu kB", &rss) == 1)
+			continue;
+		if (strncmp(line, "VmFlags:", 8) != 0 || !take || rss == 0 ||
+		    strstr(line, " dd") != NULL)
+			continue;
+		/* Read 512 entries at a time: most of a big table is absent. */
+		for (a = lo; a < hi && sn->n < SNAP_PAGES; a += 512 * 4096) {
+			got = pread(pm, e, sizeof(e), (off_t)(a / 4096 * 8));
+			for (i = 0; got > 0 && i < got / 8 &&
+			    a + (unsigned long)i * 4096 < hi &&
+			    sn->n < SNAP_PAGES; i++) {
+				if (!(e[i] >> 63))
+					continue;
+				sn->addr[sn->n] = a + (unsigned long)i * 4096;
+				sn->pfn[sn->n] = e[i] & ((1ULL << 55) - 1);
+				known |= sn->pfn[sn->n] != 0;
+				sn->n++;
+			}
+		}
+	}
+	close(pm);
+	fclose(f);
+	return known ? 0 : -1;
+}
+
+/* The call stack: the stack mapping below the title's memory. */
+static int
+in_call_stack(const struct snapshot *sn, uintptr_t a)
+{
+	return a >= sn->stack_lo && a < sn->stack_hi &&
+	    a + 4096 <= (sn->arg_start & ~(uintptr_t)4095);
+}
+
+/*
+ * Between two forks the supervisor writes no page its children share but
+ * its call stack and its thread's own block (errno, and what the kernel
+ * keeps there for restartable sequences: two pages).  A page it writes after a fork is copied for it, and the
+ * old copy stays with that child alone yet filed under the supervisor, so
+ * every reverse-map walk of it visits every child alive: the cost behind
+ * a ramp that slows as children grow.  Counted by physical page: over
+ * 100 held sessions (after 100 more that warmed its tables), a page
+ * whose physical page changed was written.  In particular the title's
+ * memory is left alone: a child writes its own title.
+ */
+static void
+test_forks_copy_only_the_stack(void **state)
+{
+	static struct snapshot	 before, after;
+	struct okd_proc		*p = start(state, BASE_CONF "backlog 128\n"
+				    "max-per-source 300\n", NULL);
+	int			 fd[2 * HELD_FORKS], i, copied = 0;
+	size_t			 j, k;
+	char			 buf[2];
+
+	/* The sanitizer's shadow memory is written on every call. */
+	if (asan_build) {
+		print_message("skipped: AddressSanitizer build\n");
+		skip();
+	}
+	for (i = 0; i < 2 * HELD_FORKS; i++) {
+		if (i == HELD_FORKS && snapshot(p->pid, &before) == -1) {
+			print_message("skipped: no physical page numbers\n");
+			skip();
+		}
+		fd[i] = tcp_connect("127.0.0.1", p->port);
+		assert_true(fd[i] >= 0);
+		assert_int_equal(send(fd[i], "x", 1, 0), 1);
+		assert_int_equal(read_exact(fd[i], buf, 2, 10000), 0);
+	}
+	assert_int_equal(snapshot(p->pid, &after), 0);
+	for (j = 0, k = 0; j < before.n; j++) {
+		while (k < after.n && after.addr[k] < before.addr[j])
+			k++;
+		if (k == after.n || after.addr[k] != before.addr[j] ||
+		    after.pfn[k] == before.pfn[j] ||
+		    in_call_stack(&before, before.addr[j]))
+			continue;
+		print_message("supervisor wrote %#lx%s\n",
+		    (unsigned long)before.addr[j],
+		    before.addr[j] + 4096 > before.arg_start &&
+		    before.addr[j] < before.env_end ? " (the title)" : "");
+		assert_false(before.addr[j] + 4096 > before.arg_start &&
+		    before.addr[j] < before.env_end);
+		copied++;
+	}
+	assert_true(copied <= 2);
+	for (i = 0; i < 2 * HELD_FORKS; i++)
+		close(fd[i]);
+}
+
 /* max-children: the one too many is accepted and closed, and counted. */
 static void
 test_max_children(void **state)
@@ -610,6 +795,8 @@ main(void)
 		cmocka_unit_test_teardown(test_sigterm_drains, teardown),
 		cmocka_unit_test_teardown(test_sigterm_grace_expires, teardown),
 		cmocka_unit_test_teardown(test_no_zombies, teardown),
+		cmocka_unit_test_teardown(test_forks_copy_only_the_stack,
+		    teardown),
 		cmocka_unit_test_teardown(test_max_children, teardown),
 		cmocka_unit_test(test_bad_config_exits_78),
 		cmocka_unit_test(test_bad_flag_exits_64),

@@ -275,7 +275,6 @@ test_show_changed_only(void **state)
 	assert_int_equal(nstatus, 0);
 
 	st.changed = 1;
-	st.titled = 1;
 	status_show(&st, &c, 2, &now);
 	status_title(want, sizeof(want), &c, 2);
 	assert_int_equal(ntitles, 1);
@@ -283,9 +282,7 @@ test_show_changed_only(void **state)
 	assert_string_equal(last_title, want);
 	assert_string_equal(last_status, want);
 	assert_string_equal(st.title, want);
-	/* Its own title is up again: no child's is left to undo. */
 	assert_false(st.changed);
-	assert_false(st.titled);
 	assert_int_equal(mono_until_ms(&st.title_at, &now), 0);
 }
 
@@ -345,36 +342,6 @@ test_show_same(void **state)
 	/* The interval still runs from the last one sent. */
 	assert_int_equal(mono_until_ms(&st.title_at, &now),
 	    5 * STATUS_EVERY_MS);
-}
-
-/* After a fork the last title comes back; the first one is summed. */
-static void
-test_retitle(void **state)
-{
-	struct status_state	st;
-	struct counters		c;
-
-	(void)state;
-	memset(&st, 0, sizeof(st));
-	memset(&c, 0, sizeof(c));
-	c.served = 3;
-	status_retitle(&st, &c, 1);
-	assert_int_equal(ntitles, 0);
-
-	st.titled = 1;
-	status_retitle(&st, &c, 1);
-	assert_int_equal(ntitles, 1);
-	assert_string_equal(last_title, "1 active, 3 served, 0 refused");
-	assert_string_equal(st.title, last_title);
-	assert_false(st.titled);
-
-	/* The title shown, not the figures now: STATUS= catches up later. */
-	c.served = 4;
-	st.titled = 1;
-	status_retitle(&st, &c, 2);
-	assert_int_equal(ntitles, 2);
-	assert_string_equal(last_title, "1 active, 3 served, 0 refused");
-	assert_int_equal(nstatus, 0);
 }
 
 /* WATCHDOG=1 each watchdog_ms, not before, never when off. */
@@ -457,7 +424,6 @@ main(void)
 		cmocka_unit_test_setup(test_show_changed_only, reset),
 		cmocka_unit_test_setup(test_show_interval, reset),
 		cmocka_unit_test_setup(test_show_same, reset),
-		cmocka_unit_test_setup(test_retitle, reset),
 		cmocka_unit_test_setup(test_watchdog, reset),
 		cmocka_unit_test_setup(test_next_ms, reset),
 	};
