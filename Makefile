@@ -280,6 +280,7 @@ $(B)/tests/integ_memcheck.o: tests/integ/memcheck.c $(HDRS) | $(B)/tests
 # The benchmark lives with its own rules.
 -include tests/bench/bench.mk
 -include tests/bench/work.mk
+-include tests/bench/scale.mk
 
 # Fuzzing and static analysis (make fuzz, make lint) live with their own rules.
 -include tests/fuzz/fuzz.mk

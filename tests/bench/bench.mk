@@ -3,7 +3,7 @@
 
 DEB_BENCH	= ucspi-tcp xinetd socat systemd procps
 
-BENCH_TOOLS	= loadgen forkmin epollmin handler memtree subreap seccompcost \
+BENCH_TOOLS	= loadgen hold forkmin epollmin handler memtree subreap seccompcost \
 		  sockcalls
 BENCH_BINS	= $(BENCH_TOOLS:%=$(B)/bench/%) $(B)/bench/forkmin-static
 BENCH_CFLAGS	= -D_GNU_SOURCE -std=c11 -O2 -Wall -Wextra -Werror
