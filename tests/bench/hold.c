@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
+
 #define MAX_CONNS	19000
 #define MAX_SECONDS	3600
 #define OP_TIMEOUT_NS	(60ULL * 1000000000ULL)
@@ -53,30 +55,6 @@ struct holder {
 	int			 ep;
 	unsigned long		 refused, reset, timeout, other;
 };
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static long
-number(const char *s, long lo, long hi, const char *what)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *s == '\0' || *end != '\0' || v < lo || v > hi) {
-		fprintf(stderr, "hold: %s must be %ld..%ld\n", what, lo, hi);
-		exit(2);
-	}
-	return v;
-}
 
 static void
 fail(struct holder *h, struct conn *c, int err)

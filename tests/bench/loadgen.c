@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
+
 #define MAX_SECONDS	60
 #define MAX_CONNS	20000
 #define MAX_REPLY	256
@@ -103,31 +105,6 @@ usage(void)
 	    "[-T op-timeout] [-p payload] [-r reply] [-n conns]\n"
 	    "               [-H hold | -w] [-s sources[+first]] address port\n");
 	exit(2);
-}
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static long
-number(const char *s, long min, long max, const char *what)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || *s == '\0' || *end != '\0' || v < min || v > max) {
-		fprintf(stderr, "loadgen: %s must be %ld..%ld: %s\n",
-		    what, min, max, s);
-		exit(2);
-	}
-	return v;
 }
 
 /* Accepts only 127.0.0.0/8 and ::1: the benchmark never leaves the host. */

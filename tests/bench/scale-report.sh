@@ -80,7 +80,7 @@ if command -v gnuplot > /dev/null 2>&1 && [ -s "$W/mem.dat" ]; then
 	gnuplot <<EOF && PLOTS="$B/scale-memory.png $B/scale-ramp.png"
 set terminal pngcairo size 900,500 noenhanced
 set grid
-set key top right
+set key bottom right
 set logscale x
 set output "$B/scale-memory.png"
 set title "Memory per held idle connection (cgroup memory.usage_in_bytes)"

@@ -286,20 +286,29 @@ test_show_changed_only(void **state)
 	assert_int_equal(mono_until_ms(&st.title_at, &now), 0);
 }
 
+/* Fresh state and counters, then the first STATUS= at time 0. */
+static void
+shown_once(struct status_state *st, struct counters *c, size_t active)
+{
+	struct timespec	now = at(0);
+
+	memset(st, 0, sizeof(*st));
+	memset(c, 0, sizeof(*c));
+	st->changed = 1;
+	status_show(st, c, active, &now);
+	assert_int_equal(nstatus, 1);
+}
+
 /* Changed figures wait for the interval to pass since the last STATUS=. */
 static void
 test_show_interval(void **state)
 {
 	struct status_state	st;
 	struct counters		c;
-	struct timespec		now = at(0);
+	struct timespec		now;
 
 	(void)state;
-	memset(&st, 0, sizeof(st));
-	memset(&c, 0, sizeof(c));
-	st.changed = 1;
-	status_show(&st, &c, 1, &now);
-	assert_int_equal(nstatus, 1);
+	shown_once(&st, &c, 1);
 
 	c.served = 1;
 	st.changed = 1;
@@ -324,14 +333,10 @@ test_show_same(void **state)
 {
 	struct status_state	st;
 	struct counters		c;
-	struct timespec		now = at(0);
+	struct timespec		now;
 
 	(void)state;
-	memset(&st, 0, sizeof(st));
-	memset(&c, 0, sizeof(c));
-	st.changed = 1;
-	status_show(&st, &c, 0, &now);
-	assert_int_equal(nstatus, 1);
+	shown_once(&st, &c, 0);
 
 	st.changed = 1;
 	now = at(5 * STATUS_EVERY_MS);
