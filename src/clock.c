@@ -33,6 +33,14 @@ mono_until_ms(const struct timespec *now, const struct timespec *then)
 	    (then->tv_nsec - now->tv_nsec) / 1000000;
 }
 
+/* Whether a is strictly earlier than b, to the nanosecond. */
+int
+mono_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec ||
+	    (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
 /* *ts = from + ms, normalised; ms may be negative. */
 void
 mono_add_ms(struct timespec *ts, const struct timespec *from, int64_t ms)

@@ -72,9 +72,10 @@ biggest_group(struct supervisor *sv, uint32_t *most)
 		if (kid->evicting ||
 		    (e = srctable_find(&sv->live->sources, &kid->key)) == NULL)
 			continue;
+		/* To the nanosecond: sessions start less than 1 ms apart. */
 		if (e->live > *most || (e->live == *most && oldest != NULL &&
 		    srckey_equal(&kid->key, &oldest->key) &&
-		    mono_until_ms(&kid->start, &oldest->start) > 0)) {
+		    mono_before(&kid->start, &oldest->start))) {
 			*most = e->live;
 			oldest = kid;
 		}

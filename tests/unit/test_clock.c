@@ -47,6 +47,22 @@ test_now_monotonic(void **state)
 }
 
 /* Adding within a second, and exactly to the next second (carry). */
+/* Which came first, to the nanosecond: less than a millisecond counts. */
+static void
+test_before(void **state)
+{
+	struct timespec	a = { 5, 100 }, b = { 5, 101 }, c = { 6, 0 };
+
+	(void)state;
+	assert_true(mono_before(&a, &b));
+	assert_false(mono_before(&b, &a));
+	assert_false(mono_before(&a, &a));
+	assert_true(mono_before(&b, &c));
+	assert_false(mono_before(&c, &b));
+	/* What mono_until_ms cannot tell apart. */
+	assert_int_equal(mono_until_ms(&a, &b), 0);
+}
+
 static void
 test_add_carry(void **state)
 {
@@ -189,6 +205,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_now_monotonic),
+		cmocka_unit_test(test_before),
 		cmocka_unit_test(test_add_carry),
 		cmocka_unit_test(test_add_borrow),
 		cmocka_unit_test(test_until),
