@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * A session's process.  okd -i and every forked child enter their box
- * through child_box(), in one order: capabilities shed, the socket's
- * timeouts set, signals let in, limits lowered, and the filter last.
+ * through child_box(), in one order: the title set, capabilities shed,
+ * the socket's timeouts set, signals let in, limits lowered, and the
+ * filter last.
  * The supervisor logs a child's start in child_accepted() and sees its
  * end in child_reaped().
  * Children need no chroot: their filter allows no open(2), nor any call
@@ -14,6 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <bsd/unistd.h>
 
 #include "child.h"
 #include "log.h"
@@ -31,6 +34,15 @@
 int
 child_box(int fd, const char *peer, const struct config *cf)
 {
+	/*
+	 * Written here, not by the supervisor before a fork: a page the
+	 * supervisor writes after a fork is copied, and the old copy stays
+	 * in that child alone while the kernel still files it under the
+	 * supervisor, so every reverse-map walk of it (reclaim, migration,
+	 * access sampling) visits every child alive.  The child's own copy
+	 * is filed under the child.
+	 */
+	setproctitle("session %s", peer);
 	if (privdrop_child() == -1)
 		return -1;
 	session_prepare(fd, peer, cf);

@@ -250,7 +250,7 @@ accept_failed(struct supervisor *sv, int err)
  * for its header, refuses it or forks.  One per wakeup, not a batch run
  * until the queue is empty: the accept that finds it empty fails, and
  * writing errno copies a page the last child still shares (see
- * child_start()); and signals and reaping get a turn between any two.
+ * child_box()); and signals and reaping get a turn between any two.
  */
 void
 intake_accept(struct supervisor *sv, const struct listener *l)

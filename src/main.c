@@ -113,7 +113,6 @@ serve_inetd(void)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	peer_label((struct sockaddr *)&ss, &conf, peer, sizeof(peer));
-	setproctitle("session %s", peer);
 	session_signals();
 	if (child_box(fd, peer, &conf) == -1) {
 		log_warn("-i: sandbox");

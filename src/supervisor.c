@@ -134,8 +134,8 @@ supervisor_init(struct supervisor *sv, struct config *cf,
 
 /*
  * In the child: the supervisor's descriptors closed (it holds no others:
- * main() closed what okd inherited), its own title, then the box and the
- * session; never returns.
+ * main() closed what okd inherited), then the box and the session; never
+ * returns.
  */
 static __dead void
 child_start(struct supervisor *sv, int fd, struct outcome *o,
@@ -150,15 +150,6 @@ child_start(struct supervisor *sv, int fd, struct outcome *o,
 	if (sv->pidfile_fd != -1)
 		close(sv->pidfile_fd);
 	close(sv->sigfd);
-	/*
-	 * Written here, not by the supervisor before the fork: a page the
-	 * supervisor writes after a fork is copied, and the old copy stays
-	 * in that child alone while the kernel still files it under the
-	 * supervisor, so every reverse-map walk of it (reclaim, migration,
-	 * access sampling) visits every child alive.  The child's own copy
-	 * is filed under the child.
-	 */
-	setproctitle("session %s", peer);
 	child_serve(fd, peer, sv->cf, o);
 }
 
