@@ -8,7 +8,6 @@
  */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -213,25 +212,11 @@ test_fork_failure_under_pids_limit(void **state)
 static long
 cpu_ticks(pid_t pid)
 {
-	char		 path[64], buf[1024], *p;
-	unsigned long	 ut, st;
-	int		 fd;
-	ssize_t		 n;
+	unsigned long long	v[16];
 
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	if (proc_stat(pid, v, 15) == -1)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	/* Fields 14 and 15, counted after the name's closing parenthesis. */
-	if ((p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-	    &ut, &st) != 2)
-		return -1;
-	return (long)(ut + st);
+	return (long)(v[14] + v[15]);
 }
 
 /*

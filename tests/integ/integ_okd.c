@@ -404,24 +404,9 @@ struct snapshot {
 static int
 title_area(pid_t pid, struct snapshot *sn)
 {
-	char			 path[64], buf[2048], *s;
-	unsigned long long	 v[52];
-	FILE			*f;
-	int			 field = 3, ok = 0;
+	unsigned long long	v[52];
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	/* The name may hold spaces: fields are counted after its ')'. */
-	if (fgets(buf, sizeof(buf), f) != NULL &&
-	    (s = strrchr(buf, ')')) != NULL) {
-		for (s = strtok(s + 1, " "); s != NULL && field < 52;
-		    s = strtok(NULL, " "))
-			v[field++] = strtoull(s, NULL, 10);
-		ok = field == 52;
-	}
-	fclose(f);
-	if (!ok)
+	if (proc_stat(pid, v, 51) == -1)
 		return -1;
 	sn->arg_start = (uintptr_t)v[48];
 	sn->env_end = (uintptr_t)v[51];
@@ -502,13 +487,21 @@ in_call_stack(const struct snapshot *sn, uintptr_t a)
 	    a + 4096 <= (sn->arg_start & ~(uintptr_t)4095);
 }
 
+/* The page at a holds some of the title's memory (argv and environ). */
+static int
+in_title(const struct snapshot *sn, uintptr_t a)
+{
+	return a + 4096 > sn->arg_start && a < sn->env_end;
+}
+
 /*
  * Between two forks the supervisor writes no page its children share but
  * its call stack and its thread's own block (errno, and what the kernel
- * keeps there for restartable sequences: two pages).  A page it writes after a fork is copied for it, and the
- * old copy stays with that child alone yet filed under the supervisor, so
- * every reverse-map walk of it visits every child alive: the cost behind
- * a ramp that slows as children grow.  Counted by physical page: over
+ * keeps there for restartable sequences: two pages).  A page it writes
+ * after a fork is copied for it, and the old copy stays with that child
+ * alone yet filed under the supervisor, so every reverse-map walk of it
+ * visits every child alive: the cost behind a ramp that slows as children
+ * grow.  Counted by physical page: over
  * 100 held sessions (after 100 more that warmed its tables), a page
  * whose physical page changed was written.  In particular the title's
  * memory is left alone: a child writes its own title.
@@ -548,10 +541,8 @@ test_forks_copy_only_the_stack(void **state)
 			continue;
 		print_message("supervisor wrote %#lx%s\n",
 		    (unsigned long)before.addr[j],
-		    before.addr[j] + 4096 > before.arg_start &&
-		    before.addr[j] < before.env_end ? " (the title)" : "");
-		assert_false(before.addr[j] + 4096 > before.arg_start &&
-		    before.addr[j] < before.env_end);
+		    in_title(&before, before.addr[j]) ? " (the title)" : "");
+		assert_false(in_title(&before, before.addr[j]));
 		copied++;
 	}
 	assert_true(copied <= 2);

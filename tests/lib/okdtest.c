@@ -777,6 +777,34 @@ proc_status_field(pid_t pid, const char *name, char *v, size_t vlen)
 	return found;
 }
 
+/*
+ * Fields 3 to n of /proc/PID/stat into v[3] to v[n] (v[0] to v[2] zero),
+ * the state (field 3) as its character.  The name may hold spaces: fields
+ * are counted after its ')'.  Returns 0, or -1 when pid is gone or shows
+ * fewer fields.
+ */
+int
+proc_stat(pid_t pid, unsigned long long *v, int n)
+{
+	char	 path[64], buf[2048], *s, *tok, *save;
+	FILE	*f;
+	int	 field = 3;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	s = fgets(buf, sizeof(buf), f) != NULL ? strrchr(buf, ')') : NULL;
+	fclose(f);
+	if (s == NULL)
+		return -1;
+	memset(v, 0, sizeof(*v) * (size_t)(n + 1));
+	for (tok = strtok_r(s + 1, " \n", &save); tok != NULL && field <= n;
+	    tok = strtok_r(NULL, " \n", &save), field++)
+		v[field] = field == 3 ? (unsigned char)tok[0] :
+		    strtoull(tok, NULL, 10);
+	return field > n ? 0 : -1;
+}
+
 /* The pid of okd's newest child, from its last accept line; -1 if none. */
 pid_t
 okd_child_pid(struct okd_proc *p)

@@ -66,6 +66,7 @@ int	 roundtrip(int, const char *);
 int	 count_children(pid_t, int *);
 int	 maps_has(pid_t, const char *);
 int	 proc_status_field(pid_t, const char *, char *, size_t);
+int	 proc_stat(pid_t, unsigned long long *, int);
 pid_t	 okd_child_pid(struct okd_proc *);
 int	 run_capture(const char *, char *, size_t, int);
 int	 run_with_stderr(int (*)(void), char *, size_t);
