@@ -111,7 +111,7 @@ cg_remove() {
 	rmdir "$CG" 2>/dev/null || echo "scale: $CG left behind" >&2
 }
 
-# The group's memory, in bytes: total user kernel stack-less kernel, tcp.
+# The group's memory, in bytes: total, rss, cache, kernel, tcp.
 cg_memory() {
 	total=$(cat "$CG/memory.usage_in_bytes")
 	kmem=$(cat "$CG/memory.kmem.usage_in_bytes" 2>/dev/null || echo 0)
@@ -121,13 +121,10 @@ cg_memory() {
 	END { print t, rss, cache, k, tcp }' "$CG/memory.stat"
 }
 
-# Machine-wide kB: MemAvailable KernelStack PageTables Slab, TCP pages.
+# Machine-wide kB: MemAvailable, KernelStack, PageTables.
 machine_memory() {
 	awk '$1 == "MemAvailable:" { a = $2 } $1 == "KernelStack:" { s = $2 }
-	    $1 == "PageTables:" { p = $2 } $1 == "Slab:" { sl = $2 }
-	    END { printf "%d %d %d %d ", a, s, p, sl }' /proc/meminfo
-	awk '$1 == "TCP:" { for (i = 2; i < NF; i++) if ($i == "mem") print $(i + 1) }' \
-	    /proc/net/sockstat
+	    $1 == "PageTables:" { p = $2 } END { print a, s, p }' /proc/meminfo
 }
 
 # CPU ticks of every kernel thread, "pid name ticks": kthreadd's children.
@@ -369,7 +366,7 @@ for n in $STEPS; do
 	for s in $SERVERS; do
 		run_step "$s" "$n"
 	done
-	if [ "$n" = "$max" ] && [ -n "$(cat /sys/kernel/mm/damon/admin/kdamonds/*/pid 2>/dev/null)" ]; then
+	if [ "$n" = "$max" ] && [ -n "${KDAMOND:-}" ]; then
 		for s in $NODAMON; do
 			run_step "$s-nodamon" "$n"
 		done
